@@ -1,0 +1,3 @@
+from boundary_core.cli import main
+
+raise SystemExit(main())

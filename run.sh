@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# One entry point for newcomers and CI.
+#   ./run.sh app    install everything (once) and start the web app on http://localhost:8501
+#   ./run.sh test   install everything (once, incl. Debian chromium for the browser test) and run all tests
+set -euo pipefail
+cd "$(dirname "$0")"
+VENV=.venv
+install_python() {
+  if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
+  stamp="$VENV/.requirements.sha"
+  want=$(sha256sum requirements.txt | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    "$VENV/bin/pip" install --quiet --upgrade pip
+    "$VENV/bin/pip" install --quiet -r requirements.txt
+    echo "$want" > "$stamp"
+  fi
+}
+install_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+      echo "note: /usr/bin/chromium missing; run 'sudo apt-get install -y chromium' for the browser test" >&2
+    fi
+  fi
+}
+case "${1:-}" in
+  app)  install_python; shift; exec "$VENV/bin/streamlit" run app.py "$@" ;;
+  test) install_python; install_chromium; shift
+        "$VENV/bin/ruff" check boundary_core pages tests app.py
+        exec "$VENV/bin/python" -m pytest -q "$@" ;;
+  *) echo "usage: ./run.sh app|test" >&2; exit 2 ;;
+esac

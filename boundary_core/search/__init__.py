@@ -1,0 +1,1 @@
+"""Boundary search: find the closest point across the decision boundary (paper §4, App. B.2)."""

@@ -1,0 +1,95 @@
+"""Reading user images safely and preprocessing them the same way everywhere.
+
+Preprocessing: convert to 8-bit RGB (grayscale, palette, RGBA over white, 16-bit and float images
+rescaled), centre-crop to a square, resize with Pillow's antialiased bicubic filter, scale to
+``[0, 1]``. Output is ``(3, H, W)`` float32.
+"""
+
+import io
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+
+MAX_PIXELS = 40_000_000  # refuse decompression bombs and absurd uploads
+MAX_BYTES = 50 * 1024 * 1024
+
+
+def to_rgb_uint8(array: np.ndarray) -> np.ndarray:
+    """Any ``(H, W)``, ``(H, W, 1|3|4)`` bool/int/float array → ``(H, W, 3)`` uint8."""
+    array = np.asarray(array)
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    if array.ndim == 2:
+        array = np.stack([array] * 3, axis=-1)
+    if array.ndim != 3 or array.shape[-1] not in (3, 4):
+        raise ValueError(f"expected an image of shape (H, W[, 1|3|4]), got {array.shape}")
+    if array.shape[-1] == 4:  # composite over white
+        alpha = array[..., 3:4].astype(np.float64) / (
+            np.iinfo(array.dtype).max if array.dtype.kind in "ui" else 1.0
+        )
+        array = array[..., :3] * alpha + (1 - alpha) * (
+            255 if array.dtype == np.uint8 else array.max()
+        )
+    if array.dtype == np.uint8:
+        return array.astype(np.uint8)
+    array = array.astype(np.float64)
+    low, high = float(array.min()), float(array.max())
+    if not np.isfinite([low, high]).all():
+        raise ValueError("image contains NaN or infinite values")
+    scaled = (array - low) / (high - low) if high > low else np.zeros_like(array)
+    return np.round(scaled * 255).astype(np.uint8)
+
+
+def center_square(array: np.ndarray) -> np.ndarray:
+    """Largest centred square crop of an ``(H, W, C)`` array."""
+    height, width = array.shape[:2]
+    side = min(height, width)
+    top, left = (height - side) // 2, (width - side) // 2
+    return array[top : top + side, left : left + side]
+
+
+def preprocess(array: np.ndarray, size: int) -> torch.Tensor:
+    """Image array → ``(3, size, size)`` float32 in ``[0, 1]`` (centre crop, bicubic resize)."""
+    square = center_square(to_rgb_uint8(array))
+    resized = Image.fromarray(square).resize((size, size), Image.Resampling.BICUBIC)
+    return (
+        torch.from_numpy(np.asarray(resized, dtype=np.float32) / 255.0)
+        .permute(2, 0, 1)
+        .contiguous()
+    )
+
+
+def read_image_bytes(data: bytes) -> np.ndarray:
+    """Decode image bytes with Pillow into an array, with clear errors for bad input."""
+    if len(data) > MAX_BYTES:
+        raise ValueError(
+            f"image file is {len(data) / 2**20:.1f} MiB; the limit is {MAX_BYTES // 2**20} MiB"
+        )
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise ValueError(
+                    f"image is {image.width}×{image.height} pixels; the limit is {MAX_PIXELS:,}"
+                )
+            image.load()
+            if image.mode == "P":
+                image = image.convert("RGBA")
+            if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+                return np.asarray(image, dtype=np.float64)
+            if image.mode not in ("L", "RGB", "RGBA", "1"):
+                image = image.convert("RGB")
+            return np.asarray(image)
+    except (UnidentifiedImageError, Image.DecompressionBombError) as error:
+        raise ValueError(f"not a readable image: {error}") from None
+    except (OSError, SyntaxError) as error:  # truncated or corrupt files
+        raise ValueError(f"could not decode image (truncated or corrupt?): {error}") from None
+
+
+def load_image(path: str | Path, size: int) -> torch.Tensor:
+    """Read an image file and preprocess it to ``(3, size, size)`` in ``[0, 1]``."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"no such image file: {path}")
+    return preprocess(read_image_bytes(path.read_bytes()), size)

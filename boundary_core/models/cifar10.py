@@ -1,0 +1,105 @@
+"""``cifar10-resnet18``: the CIFAR-10 ResNet-18 whose weights ship inside ``pyautoattack==0.2.0``.
+
+The architecture is rebuilt here (same parameter names, so the shipped state dict loads as is) with
+one non-inplace ``nn.ReLU`` module per call site, which Captum's DeepLift needs in order to apply its
+rescale rule; the original uses ``F.relu``. The network takes inputs in [0, 1] with no
+normalisation. Its training recipe is undocumented: the registry card records what we measured.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from boundary_core.models.registry import ModelSpec, register
+
+CIFAR10_CLASSES = (
+    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+)  # fmt: skip
+CARD_PATH = Path(__file__).resolve().parents[2] / "assets" / "models" / "cifar10-resnet18.card.json"
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, in_planes: int, planes: int, stride: int = 1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.relu1 = nn.ReLU()
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride=1, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or in_planes != planes:
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(in_planes, planes, 1, stride=stride, bias=False), nn.BatchNorm2d(planes)
+            )
+        self.relu2 = nn.ReLU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.relu1(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return self.relu2(out + self.shortcut(x))
+
+
+class CifarResNet18(nn.Module):
+    """ResNet-18 for 32×32 inputs (Kuang Liu's layout, as in pyautoattack's examples)."""
+
+    def __init__(self, num_classes: int = 10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 3, stride=1, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.relu = nn.ReLU()
+        planes, layers = 64, []
+        for width, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+            layers.append(
+                nn.Sequential(BasicBlock(planes, width, stride), BasicBlock(width, width))
+            )
+            planes = width
+        self.layer1, self.layer2, self.layer3, self.layer4 = layers
+        self.pool = nn.AvgPool2d(4)
+        self.linear = nn.Linear(512, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.layer4(self.layer3(self.layer2(self.layer1(out))))
+        return self.linear(self.pool(out).flatten(1))  # (B, 512) -> (B, 10)
+
+
+def pyautoattack_weights_path() -> Path:
+    try:
+        import pyautoattack
+    except ImportError as error:
+        raise OSError(
+            "cifar10-resnet18 needs the package pyautoattack==0.2.0 (pip install)"
+        ) from error
+    path = Path(os.path.dirname(pyautoattack.__file__)) / "examples" / "model_test.pt"
+    if not path.exists():
+        raise OSError(f"pyautoattack is installed but {path} is missing; pin pyautoattack==0.2.0")
+    return path
+
+
+def load_cifar10_resnet18() -> nn.Module:
+    model = CifarResNet18()
+    state = torch.load(pyautoattack_weights_path(), map_location="cpu", weights_only=True)
+    model.load_state_dict(state)
+    return model
+
+
+def _card() -> dict:
+    return json.loads(CARD_PATH.read_text()) if CARD_PATH.exists() else {}
+
+
+register(
+    ModelSpec(
+        name="cifar10-resnet18",
+        dataset="cifar10",
+        input_size=(3, 32, 32),
+        class_names=CIFAR10_CLASSES,
+        training="unknown",
+        offline=True,
+        loader=load_cifar10_resnet18,
+        description="CIFAR-10 ResNet-18 shipped with pyautoattack 0.2.0 (training undocumented).",
+        card=_card(),
+    )
+)

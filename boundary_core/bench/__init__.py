@@ -33,9 +33,18 @@ def machine() -> str:
 def record(name: str, body: str, path: str | Path = "BENCHMARKS.md") -> None:
     """Replace (or append) the ``## name`` section of BENCHMARKS.md with ``body``."""
     path = Path(path)
-    text = path.read_text() if path.exists() else "# Benchmarks\n\nMeasured numbers, newest run per benchmark.\n"
+    text = (
+        path.read_text()
+        if path.exists()
+        else "# Benchmarks\n\nMeasured numbers, newest run per benchmark.\n"
+    )
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-    section = f"## {name}\n\n_{stamp}; {machine()}; `python -m boundary_core bench {name}`_\n\n{body.strip()}\n"
+    command = f"`python -m boundary_core bench {name}`"
+    section = f"## {name}\n\n_{stamp}; {machine()}; {command}_\n\n{body.strip()}\n"
     pattern = re.compile(rf"^## {re.escape(name)}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda _: section + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
+    text = (
+        pattern.sub(lambda _: section + "\n", text)
+        if pattern.search(text)
+        else text.rstrip() + "\n\n" + section
+    )
     path.write_text(text)

@@ -1,8 +1,8 @@
 """``cifar10-resnet18``: the CIFAR-10 ResNet-18 whose weights ship inside ``pyautoattack==0.2.0``.
 
 The architecture is rebuilt here (same parameter names, so the shipped state dict loads as is) with
-one non-inplace ``nn.ReLU`` module per call site, which Captum's DeepLift needs in order to apply its
-rescale rule; the original uses ``F.relu``. The network takes inputs in [0, 1] with no
+one non-inplace ``nn.ReLU`` module per call site, which Captum's DeepLift needs to apply
+its rescale rule; the original uses ``F.relu``. The network takes inputs in [0, 1] with no
 normalisation. Its training recipe is undocumented: the registry card records what we measured.
 """
 

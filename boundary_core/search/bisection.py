@@ -59,7 +59,8 @@ def closest(
         label=torch.where(is_better, labels, best.label),
         original_label=best.original_label,
         method=tuple(
-            method if better else old for better, old in zip(is_better.tolist(), best.method)
+            method if better else old
+            for better, old in zip(is_better.tolist(), best.method, strict=True)
         ),
         gradient_evals=best.gradient_evals + gradient_evals,
     )

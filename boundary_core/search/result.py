@@ -14,7 +14,8 @@ class BoundaryResult:
         point: ``(B, ...)`` closest point found across the boundary; rows where nothing was found
             are NaN, so they can never be mistaken for a boundary point.
         found: ``(B,)`` bool, re-checked with the model: ``argmax f(point) != original_label``.
-        distance: ``(B,)`` ℓ2 distance ``‖point − x‖`` in input (pixel) units; ``inf`` where not found.
+        distance: ``(B,)`` ℓ2 distance ``‖point − x‖`` in input (pixel) units;
+            ``inf`` where not found.
         label: ``(B,)`` the model's label at ``point`` (``-1`` where not found).
         original_label: ``(B,)`` the label the search moved away from.
         method: per sample, the name of the attack whose point won (``"none"`` where not found).

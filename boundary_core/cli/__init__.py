@@ -8,6 +8,7 @@ stderr and exit code 2, never a traceback.
 import argparse
 import importlib
 import sys
+import warnings
 
 COMMAND_MODULES = (
     "boundary_core.cli.models_cmd",
@@ -20,7 +21,9 @@ COMMAND_MODULES = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m boundary_core", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m boundary_core", description=__doc__.split("\n")[0]
+    )
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
         try:
@@ -35,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Captum warns on every call that inputs did not require grad / that it sets hooks: noise here.
+    warnings.filterwarnings("ignore", module=r"captum\..*")
     try:
         return int(args.func(args) or 0)
     except (ValueError, OSError) as error:

@@ -81,8 +81,12 @@ def read_image_bytes(data: bytes) -> np.ndarray:
             if image.mode not in ("L", "RGB", "RGBA", "1"):
                 image = image.convert("RGB")
             return np.asarray(image)
-    except (UnidentifiedImageError, Image.DecompressionBombError) as error:
-        raise ValueError(f"not a readable image: {error}") from None
+    except UnidentifiedImageError:
+        raise ValueError(
+            "not a readable image: Pillow does not recognise the file format"
+        ) from None
+    except Image.DecompressionBombError as error:
+        raise ValueError(f"image refused: {error}") from None
     except (OSError, SyntaxError) as error:  # truncated or corrupt files
         raise ValueError(f"could not decode image (truncated or corrupt?): {error}") from None
 

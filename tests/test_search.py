@@ -1,0 +1,113 @@
+"""Boundary search: the points are across the boundary, in bounds, and as close as they should be."""
+
+import math
+
+import pytest
+import torch
+from conftest import LinearTwoClass
+
+from boundary_core.search import PaperBudget, find_boundary
+from boundary_core.search.geometry import batch_norm_l2, project_l2, random_in_ball
+from boundary_core.search.pgd import pgd_l2
+
+SMALL_BUDGET = PaperBudget(ladder=(0.05, 0.1, 0.2), max_eps=2.0, pgd_steps=10, cw_steps=10,
+                           cw_binary_steps=2, apgd_steps=10)  # fmt: skip
+
+
+def linear_case(seed=0, batch=5):
+    generator = torch.Generator().manual_seed(seed)
+    weight = torch.randn(3, 4, 4, generator=generator)
+    x = 0.3 + 0.4 * torch.rand(batch, 3, 4, 4, generator=generator)  # well inside [0, 1]
+    bias = -float((x.flatten(1) @ weight.flatten()).mean())
+    return LinearTwoClass(weight, bias), x, weight
+
+
+@pytest.mark.parametrize("preset", ["fast", "paper"])
+def test_linear_model_distance_is_exact(preset):
+    model, x, weight = linear_case()
+    result = find_boundary(model, x, preset=preset)  # default budgets: a linear model is cheap
+    exact = (x.flatten(1) @ weight.flatten() + model.bias).abs() / weight.norm()
+    assert result.found.all()
+    assert torch.allclose(result.distance, exact, rtol=0.01)
+    # The point lies across the boundary: the model's label really changed.
+    assert (model(result.point).argmax(1) != model(x).argmax(1)).all()
+    assert (result.label == 1 - result.original_label).all()
+
+
+def test_points_are_adversarial_and_in_bounds(tiny_cnn, images):
+    for preset in ("fast", "paper"):
+        result = find_boundary(tiny_cnn, images, preset=preset, budget=SMALL_BUDGET)
+        found = result.found
+        assert found.any()
+        assert (tiny_cnn(result.point[found]).argmax(1) != result.original_label[found]).all()
+        assert result.point[found].min() >= 0 and result.point[found].max() <= 1
+        measured = batch_norm_l2(result.point[found] - images[found])
+        assert torch.allclose(measured, result.distance[found])
+        assert (
+            torch.isnan(result.point[~found]).all() and torch.isinf(result.distance[~found]).all()
+        )
+
+
+def test_bisection_lands_just_across(tiny_cnn, images):
+    result = find_boundary(tiny_cnn, images)
+    found = result.found
+    # Stepping back toward x by 0.1% of the distance returns to the original class.
+    inside = images + (result.point - images) * 0.999
+    assert (tiny_cnn(inside[found]).argmax(1) == result.original_label[found]).all()
+
+
+def test_batched_equals_unbatched(tiny_cnn, images):
+    batched = find_boundary(tiny_cnn, images)
+    for i in range(len(images)):
+        single = find_boundary(tiny_cnn, images[i : i + 1])
+        assert single.found[0] == batched.found[i]
+        if single.found[0]:
+            assert torch.allclose(single.point[0], batched.point[i], atol=1e-5)
+
+
+def test_paper_preset_is_deterministic(tiny_cnn, images):
+    first = find_boundary(tiny_cnn, images, preset="paper", seed=3, budget=SMALL_BUDGET)
+    second = find_boundary(tiny_cnn, images, preset="paper", seed=3, budget=SMALL_BUDGET)
+    assert torch.equal(first.point.nan_to_num(), second.point.nan_to_num())
+    assert first.method == second.method
+
+
+def test_unattackable_model_reports_not_found(images):
+    constant = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(192, 3))
+    with torch.no_grad():
+        constant[1].weight.zero_()
+        constant[1].bias.copy_(torch.tensor([1.0, 0.0, 0.0]))
+    result = find_boundary(constant, images)
+    assert not result.found.any()
+    assert torch.isnan(result.point).all() and (result.label == -1).all()
+    assert result.method == ("none",) * len(images)
+
+
+def test_unknown_preset_is_a_clear_error(tiny_cnn, images):
+    with pytest.raises(ValueError, match="unknown search preset"):
+        find_boundary(tiny_cnn, images, preset="magic")
+
+
+def test_gradient_evals_accounting(tiny_cnn, images):
+    result = find_boundary(tiny_cnn, images, steps=7)
+    assert (result.gradient_evals == 8).all()  # 7 DDN steps + 1 for the first-order radius
+
+
+def test_pgd_respects_ball_and_bounds(tiny_cnn, images):
+    labels = tiny_cnn(images).argmax(1)
+    generator = torch.Generator().manual_seed(0)
+    adversarial = pgd_l2(tiny_cnn, images, labels, eps=0.3, steps=5, step_size=0.1,
+                         generator=generator)  # fmt: skip
+    assert (batch_norm_l2(adversarial - images) <= 0.3 + 1e-5).all()
+    assert adversarial.min() >= 0 and adversarial.max() <= 1
+
+
+def test_l2_geometry():
+    delta = torch.tensor([[3.0, 4.0], [0.3, 0.4]])
+    projected = project_l2(delta, 1.0)
+    assert torch.allclose(projected, torch.tensor([[0.6, 0.8], [0.3, 0.4]]))
+    samples = random_in_ball(torch.zeros(2000, 2), 2.0, torch.Generator().manual_seed(0))
+    norms = batch_norm_l2(samples)
+    assert norms.max() <= 2.0
+    # Uniform in a disc of radius 2: P(‖δ‖ ≤ 1) = 1/4.
+    assert math.isclose(float((norms <= 1).float().mean()), 0.25, abs_tol=0.03)

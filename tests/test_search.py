@@ -1,4 +1,4 @@
-"""Boundary search: the points are across the boundary, in bounds, and as close as they should be."""
+"""Boundary search: points are across the boundary, in bounds, and as close as they should be."""
 
 import math
 

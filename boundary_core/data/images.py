@@ -16,8 +16,27 @@ MAX_PIXELS = 40_000_000  # refuse decompression bombs and absurd uploads
 MAX_BYTES = 50 * 1024 * 1024
 
 
+def unit_range(array: np.ndarray) -> np.ndarray:
+    """Scale pixel values to float ``[0, 1]``: unsigned ints by their type's maximum, bools as
+    0/1, other numbers kept if already in ``[0, 1]``, else min-max scaled."""
+    if array.dtype == bool:
+        return array.astype(np.float64)
+    if array.dtype.kind == "u":
+        return array.astype(np.float64) / np.iinfo(array.dtype).max
+    array = array.astype(np.float64)
+    low, high = float(array.min()), float(array.max())
+    if not np.isfinite([low, high]).all():
+        raise ValueError("image contains NaN or infinite values")
+    if 0.0 <= low and high <= 1.0:
+        return array
+    return (array - low) / (high - low) if high > low else np.zeros_like(array)
+
+
 def to_rgb_uint8(array: np.ndarray) -> np.ndarray:
-    """Any ``(H, W)``, ``(H, W, 1|3|4)`` bool/int/float array → ``(H, W, 3)`` uint8."""
+    """Any ``(H, W)``, ``(H, W, 1|3|4)`` bool/int/float array → ``(H, W, 3)`` uint8.
+
+    Grayscale is repeated over channels; an alpha channel is composited over white.
+    """
     array = np.asarray(array)
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
@@ -25,21 +44,13 @@ def to_rgb_uint8(array: np.ndarray) -> np.ndarray:
         array = np.stack([array] * 3, axis=-1)
     if array.ndim != 3 or array.shape[-1] not in (3, 4):
         raise ValueError(f"expected an image of shape (H, W[, 1|3|4]), got {array.shape}")
-    if array.shape[-1] == 4:  # composite over white
-        alpha = array[..., 3:4].astype(np.float64) / (
-            np.iinfo(array.dtype).max if array.dtype.kind in "ui" else 1.0
-        )
-        array = array[..., :3] * alpha + (1 - alpha) * (
-            255 if array.dtype == np.uint8 else array.max()
-        )
-    if array.dtype == np.uint8:
-        return array.astype(np.uint8)
-    array = array.astype(np.float64)
-    low, high = float(array.min()), float(array.max())
-    if not np.isfinite([low, high]).all():
-        raise ValueError("image contains NaN or infinite values")
-    scaled = (array - low) / (high - low) if high > low else np.zeros_like(array)
-    return np.round(scaled * 255).astype(np.uint8)
+    if array.dtype == np.uint8 and array.shape[-1] == 3:
+        return array
+    values = unit_range(array)
+    if values.shape[-1] == 4:
+        alpha = values[..., 3:4]
+        values = values[..., :3] * alpha + (1.0 - alpha)
+    return np.round(values * 255).astype(np.uint8)
 
 
 def center_square(array: np.ndarray) -> np.ndarray:
@@ -76,7 +87,9 @@ def read_image_bytes(data: bytes) -> np.ndarray:
             image.load()
             if image.mode == "P":
                 image = image.convert("RGBA")
-            if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+            if image.mode in ("I;16", "I;16B", "I;16L"):
+                return np.asarray(image).astype(np.uint16)
+            if image.mode in ("I", "F"):
                 return np.asarray(image, dtype=np.float64)
             if image.mode not in ("L", "RGB", "RGBA", "1"):
                 image = image.convert("RGB")

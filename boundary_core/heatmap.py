@@ -83,7 +83,9 @@ def paper_heatmap(attribution, *, blur: float | None = None) -> np.ndarray:
     return signed_max(values)
 
 
-def paper_overlay(image, attribution, *, blur: float | None = None, alpha: float = 0.5):
+def paper_overlay(
+    image, attribution, *, blur: float | None = None, alpha: float = 0.5
+) -> np.ndarray:
     """``paper_heatmap`` through jet with the FIXED range [−1, 1] over the image: ``(H, W, 3)``.
 
     TruLens lets the colour range follow the data, so a positive-only map gets blue for its
@@ -93,7 +95,7 @@ def paper_overlay(image, attribution, *, blur: float | None = None, alpha: float
     return _blend(colour, _image_rgb(image), alpha)
 
 
-def captum_normalize(attribution, *, sign: str = "all", outlier_percent: float = 2.0):
+def captum_normalize(attribution, *, sign: str = "all", outlier_percent: float = 2.0) -> np.ndarray:
     """Captum's ``visualize_image_attr`` scaling, ``(C, H, W) | (H, W) -> (H, W)``.
 
     Sum over channels, keep the part named by ``sign``, divide by the value at which the sorted

@@ -136,6 +136,7 @@ REGIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
+@higher_is_better(True)
 def gt_loc_iou(
     attribution,
     box: Box,

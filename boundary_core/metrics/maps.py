@@ -16,7 +16,7 @@ import numpy as np
 def as_array(values) -> np.ndarray:
     """A float64 numpy copy of ``values`` (numpy array, torch tensor or nested sequence)."""
     if hasattr(values, "detach"):  # torch.Tensor, without importing torch here
-        values = values.detach().cpu().numpy()
+        values = values.detach().cpu().double().numpy()  # double: numpy has no bfloat16
     return np.array(values, dtype=np.float64)
 
 

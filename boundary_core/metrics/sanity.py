@@ -96,6 +96,8 @@ def rank_correlations(
 ) -> SanityCurve:
     """Sanity check of appendix B.7: Spearman ρ of ``|attribute_fn(m, x)|`` vs the original.
 
+    ρ is taken per image over every channel and pixel of the absolute map (no channel reduction).
+
     Args:
         attribute_fn: ``(model, x (B, C, H, W)) -> (B, ...)``; it should fix the target class
             (e.g. the original model's prediction) so only the weights change between stages.

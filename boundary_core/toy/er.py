@@ -14,6 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from boundary_core.search import find_boundary
+from boundary_core.toy.threads import single_threaded
 
 
 def er_activation(u: Tensor, s: Tensor | float) -> Tensor:
@@ -74,6 +75,7 @@ def _saliency(model: nn.Module, x: Tensor, label: int) -> Tensor:
     return gradient
 
 
+@single_threaded
 def one_layer_curve(weight: Tensor, bias: Tensor, query: Tensor, sigmas) -> OneLayerCurve:
     """Corollary 3.4 on a concrete one-layer net: measured saliency gap vs the bound, per σ.
 

@@ -20,6 +20,7 @@ from boundary_core.toy.boundary import (
 from boundary_core.toy.model import layer_weights, local_affine, logits_numpy
 from boundary_core.toy.paths import PathPieces, integrated_gradient, path_pieces
 from boundary_core.toy.regions import RegionMap, enumerate_regions
+from boundary_core.toy.threads import single_threaded
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ def explain_query(
     )  # fmt: skip
 
 
+@single_threaded
 def search_boundary(
     model: nn.Module, queries, *, preset: str = "fast", box=None, seed: int = 0
 ) -> BoundaryResult:

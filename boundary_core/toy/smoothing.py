@@ -13,6 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from boundary_core.search import find_boundary
+from boundary_core.toy.threads import single_threaded
 
 
 class SmoothedModel(nn.Module):
@@ -51,6 +52,7 @@ class SmoothingCurve:
     found: tuple[float, ...]  # fraction of queries with a boundary point
 
 
+@single_threaded
 def sm_bsm_curve(
     model: nn.Module, queries, sigmas, *, samples: int = 256, seed: int = 0
 ) -> SmoothingCurve:

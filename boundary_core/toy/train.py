@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from boundary_core.search.pgd import pgd_l2
 from boundary_core.toy.data import ToyData
 from boundary_core.toy.model import ToyMLP, make_mlp
+from boundary_core.toy.threads import single_threaded
 
 TRAININGS = ("standard", "adversarial")
 
@@ -28,6 +29,7 @@ class TrainConfig:
     weight_decay: float = 1e-4  # decoupled (AdamW) weight decay
 
 
+@single_threaded
 def train_mlp(
     data: ToyData, hidden: Sequence[int], *, config: TrainConfig = TrainConfig(), seed: int = 0
 ) -> ToyMLP:

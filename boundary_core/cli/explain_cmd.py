@@ -24,6 +24,10 @@ def register(subparsers) -> None:
         help=f"attributions to compute (default: all of {', '.join(METHODS)}; "
         f"also {', '.join(ALL_METHODS[len(METHODS):])}); comma- or space-separated",
     )  # fmt: skip
+    parser.add_argument(
+        "--search-steps", type=int, default=None, metavar="N",
+        help="iterations per attack (fast: DDN steps, default 50; paper: each attack, default 100)",
+    )  # fmt: skip
     parser.add_argument("--target", type=int, default=None, help="class index (default: predicted)")
     parser.add_argument(
         "--agi-variant", choices=("as_described", "as_coded"), default="as_described"
@@ -53,7 +57,7 @@ def run(args) -> int:
     settings = Settings(agi_variant=args.agi_variant, seed=args.seed)
     explanation = explain_image(
         model, x, spec.class_names, methods=methods, preset=args.search, target=args.target,
-        settings=settings,
+        settings=settings, search_steps=args.search_steps,
     )  # fmt: skip
     summary = {"model": args.model, "image": str(args.image), "device": device.type}
     summary |= explanation.summary()
@@ -68,8 +72,6 @@ def run(args) -> int:
 
 def write_outputs(explanation, out: Path) -> list[str]:
     """``input.npy``, ``boundary.npy`` (if found), ``<method>.npy`` and ``<method>.png``."""
-    from boundary_core.heatmap import save_heatmap_png
-
     out.mkdir(parents=True, exist_ok=True)
     image = explanation.x.cpu().numpy().astype(np.float32)  # (C, H, W)
     written = {"input.npy": image}
@@ -84,6 +86,15 @@ def write_outputs(explanation, out: Path) -> list[str]:
         save_heatmap_png(out / f"{name}.png", values[0].cpu().numpy(), image)
         names.append(f"{name}.png")
     return names
+
+
+def save_heatmap_png(path: Path, attribution: np.ndarray, image: np.ndarray) -> None:
+    """The paper-style overlay (signed_max + blur, jet on a fixed [−1, 1] range) as a PNG."""
+    from PIL import Image
+
+    from boundary_core.heatmap import paper_overlay, to_uint8
+
+    Image.fromarray(to_uint8(paper_overlay(image, attribution))).save(path)
 
 
 def print_summary(summary: dict) -> None:

@@ -30,6 +30,13 @@ def fast_search(
     return closest(model, x, best, candidate, "ddn", steps + 1)
 
 
+def paper_budget(steps: int | None) -> PaperBudget:
+    """Table 7's budget, or every attack cut to ``steps`` iterations."""
+    if steps is None:
+        return PaperBudget()
+    return PaperBudget(pgd_steps=steps, cw_steps=steps, apgd_steps=steps)
+
+
 def find_boundary(
     model: nn.Module,
     x: Tensor,
@@ -49,7 +56,8 @@ def find_boundary(
         preset: ``"fast"`` (DDN + bisection) or ``"paper"`` (PGD ladder + CW + AutoPGD + bisection).
         bounds: input box the points must stay in; ``None`` for unbounded inputs (fast only).
         seed: makes the search deterministic.
-        steps: DDN iterations for ``fast`` (default ``FAST_STEPS``).
+        steps: DDN iterations for ``fast`` (default ``FAST_STEPS``); for ``paper``, the steps of
+            every attack (default: Table 7's 100) unless ``budget`` is given.
         budget: attack budgets for ``paper`` (default: Table 7 translated to pixel units).
         progress: optional ``callback(fraction, message)`` for long searches.
     Returns:
@@ -68,7 +76,7 @@ def find_boundary(
         result = fast_search(model, x, labels, best, bounds=bounds, steps=steps or FAST_STEPS)
     else:
         result = paper_search(
-            model, x, labels, best, bounds=bounds, seed=seed, budget=budget or PaperBudget(),
+            model, x, labels, best, bounds=bounds, seed=seed, budget=budget or paper_budget(steps),
             progress=progress,
         )  # fmt: skip
     progress(1.0, "done")

@@ -10,6 +10,7 @@ import shapely
 import torch
 
 from boundary_core.toy import (
+    class_cells,
     closest_boundary_point,
     decision_boundary,
     enumerate_regions,
@@ -161,3 +162,13 @@ def test_normal_is_the_margin_gradient_pointing_into_the_query_class():
     ):
         direction = (query - closest.point) / closest.distance
         assert abs(direction @ closest.normal) == pytest.approx(1.0, abs=1e-9)
+
+
+def test_class_cells_tile_the_box_with_the_network_label(net, region_map):
+    cells = class_cells(region_map)
+    shapes = [shapely.Polygon(vertices) for vertices, _, _ in cells]
+    box_area = (BOX[1] - BOX[0]) * (BOX[3] - BOX[2])
+    assert sum(s.area for s in shapes) == pytest.approx(box_area, rel=1e-9)
+    centres = np.array([vertices.mean(axis=0) for vertices, _, _ in cells])
+    labels = np.array([label for _, label, _ in cells])
+    np.testing.assert_array_equal(logits_numpy(net, centres).argmax(axis=1), labels)

@@ -84,7 +84,7 @@ def test_exact_ig_matches_captum_with_many_steps(setup):
     exact = integrated_gradient(path_pieces(weights, baseline, x), label)
     approx = IntegratedGradients(model).attribute(
         torch.tensor(x)[None], baselines=torch.tensor(baseline)[None], target=label,
-        n_steps=4000, method="riemann_middle",
+        n_steps=2000, method="riemann_middle",
     )  # fmt: skip
     np.testing.assert_allclose(exact, approx[0].numpy(), rtol=2e-3, atol=2e-3)
 

@@ -10,6 +10,7 @@ Gaussian-smoothed net (``smoothing``).
 from boundary_core.toy.boundary import (
     BoundarySegments,
     ClosestBoundaryPoint,
+    class_cells,
     closest_boundary_point,
     decision_boundary,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "ToyMLP",
     "TrainConfig",
     "accuracy",
+    "class_cells",
     "closest_boundary_point",
     "decision_boundary",
     "enumerate_regions",

@@ -72,6 +72,25 @@ def _cell(region: LinearRegion, label: int, tol: float) -> np.ndarray:
     return polygons.clip(region.vertices, normals, offsets, tol=tol)
 
 
+def class_cells(region_map: RegionMap, *, tol: float = polygons.TOL) -> list[tuple]:
+    """Each region cut into its class cells: ``[(vertices (V, 2), label, region index), ...]``.
+
+    A region the boundary does not cross is one cell; colouring cells (not regions) by label
+    makes the picture exact right up to the boundary.
+    """
+    cells = []
+    for index, region in enumerate(region_map.regions):
+        winners = region.logits(region.vertices).argmax(axis=1)
+        if (winners == winners[0]).all():
+            cells.append((region.vertices, int(winners[0]), index))
+            continue
+        for label in range(len(region.bias)):
+            cell = _cell(region, label, tol)
+            if len(cell) >= 3 and polygons.area(cell) > 0:
+                cells.append((cell, label, index))
+    return cells
+
+
 def _region_segments(region: LinearRegion, tol: float):
     """Tie edges ``(p, q, a, b)``, ``a < b``, in one region: edges shared by class cells."""
     winners = region.logits(region.vertices).argmax(axis=1)

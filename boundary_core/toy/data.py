@@ -86,7 +86,7 @@ PRESETS: dict[str, tuple[Generate, tuple[str, ...], Box]] = {
     "circles": (_circles, ("inner", "outer"), (-2.0, 2.0, -2.0, 2.0)),
     "spirals": (_spirals, ("arm A", "arm B"), (-2.0, 2.0, -2.0, 2.0)),
     "apple_banana": (_apple_banana, ("apple", "banana"), (-2.0, 2.0, -1.5, 1.5)),
-    "three_blobs": (_three_blobs, ("red", "green", "blue"), (-2.2, 2.2, -2.0, 2.0)),
+    "three_blobs": (_three_blobs, ("blue", "orange", "green"), (-2.2, 2.2, -2.0, 2.0)),
 }
 
 

@@ -75,3 +75,30 @@ def sm_bsm_curve(
         cosine.append(float(cos.mean()) if ok.any() else float("nan"))
         found.append(float(ok.double().mean()))
     return SmoothingCurve(tuple(map(float, sigmas)), tuple(distance), tuple(cosine), tuple(found))
+
+
+@dataclass(frozen=True)
+class SampledGrid:
+    """The smoothed net's own-class margins on a grid (sampled: no exact boundary exists)."""
+
+    xs: np.ndarray  # (n,)
+    ys: np.ndarray  # (n,)
+    margins: np.ndarray  # (K, n, n): l_c − max_{k≠c} l_k at (ys[i], xs[j]); 0 on the boundary
+
+
+@single_threaded
+@torch.no_grad()
+def sampled_grid(
+    model: nn.Module, box, sigma: float, *, resolution: int = 80, samples: int = 64, seed: int = 0
+) -> SampledGrid:
+    """Evaluate ``SmoothedModel(model, sigma)`` on a ``resolution²`` grid over ``box``."""
+    xs = np.linspace(box[0], box[1], resolution)
+    ys = np.linspace(box[2], box[3], resolution)
+    points = torch.as_tensor(np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2))  # (n², 2)
+    smoothed = SmoothedModel(model, sigma, samples=samples, seed=seed) if sigma > 0 else model
+    logits = smoothed(points)  # (n², K)
+    margins = []
+    for c in range(logits.shape[1]):
+        others = torch.cat([logits[:, :c], logits[:, c + 1 :]], dim=1).amax(dim=1)
+        margins.append((logits[:, c] - others).reshape(resolution, resolution).numpy())
+    return SampledGrid(xs, ys, np.stack(margins))

@@ -1,0 +1,141 @@
+"""Toy playground: a 2-D ReLU net whose regions, boundary and closest points are exact."""
+
+import streamlit as st
+
+from boundary_core.toy import (
+    PRESETS,
+    TrainConfig,
+    accuracy,
+    exact_geometry,
+    explain_query,
+    make_data,
+    search_boundary,
+    train_mlp,
+)
+from boundary_core.toy.model import layer_weights
+from boundary_core.toy.smoothing import sampled_grid
+from boundary_core.toy.walk import closest_boundary_walk
+from ui.toy_figures import playground_figure
+
+WIDTHS = {"8, 8": (8, 8), "16, 16": (16, 16), "32, 32": (32, 32), "16, 16, 16": (16, 16, 16)}
+# One range for every preset: a slider whose range changes is reset by Streamlit.
+SLIDER_RANGE = tuple(f(b[i] for _, _, b in PRESETS.values()) for i, f in enumerate((min, max) * 2))
+SHOW = {"edges": "region edges", "sm": "SM", "bsm": "BSM", "ig": "IG path", "big": "BIG path",
+        "search": "searched x'"}  # fmt: skip
+
+
+@st.cache_resource(show_spinner="training the toy net (a few seconds)")
+def trained(preset: str, widths: str, mode: str, eps: float, seed: int):
+    data = make_data(preset, seed=seed)
+    config = TrainConfig(mode=mode, eps=eps)
+    return data, train_mlp(data, WIDTHS[widths], config=config, seed=seed)
+
+
+@st.cache_data(show_spinner=False)
+def geometry(_model, key: tuple):
+    return exact_geometry(_model, PRESETS[key[0]][2])
+
+
+@st.cache_data(show_spinner=False)
+def query_story(_model, _geometry, key: tuple, query: tuple, baseline: tuple):
+    explanation = explain_query(_model, _geometry, query, baseline=baseline)
+    searched = search_boundary(_model, [query], preset="fast")
+    walk = closest_boundary_walk(layer_weights(_model), _geometry.box, query)
+    point = searched.point[0].numpy() if bool(searched.found[0]) else None
+    return explanation, point, float(searched.distance[0]), walk.visited
+
+
+@st.cache_data(show_spinner="sampling the smoothed net")
+def smoothed(_model, key: tuple, sigma: float):
+    return sampled_grid(_model, PRESETS[key[0]][2], sigma)
+
+
+def sidebar() -> dict:
+    st.sidebar.header("Toy net")
+    preset = st.sidebar.selectbox("data", list(PRESETS), key="toy_preset")
+    widths = st.sidebar.selectbox("hidden widths", list(WIDTHS), index=1, key="toy_widths")
+    mode = st.sidebar.radio(
+        "training", ["standard", "adversarial"], horizontal=True, key="toy_mode"
+    )
+    eps = st.sidebar.slider("PGD ε (ℓ2)", 0.05, 0.6, 0.25, 0.05, key="toy_eps",
+                            disabled=mode == "standard")  # fmt: skip
+    seed = st.sidebar.number_input("seed", 0, 99, 0, key="toy_seed")
+    box = PRESETS[preset][2]
+    st.sidebar.header("Query (or click the plot)")
+    qx = st.sidebar.slider("x₁", *SLIDER_RANGE[:2], key="toy_qx", step=0.01)
+    qy = st.sidebar.slider("x₂", *SLIDER_RANGE[2:], key="toy_qy", step=0.01)
+    baseline = st.sidebar.radio("IG baseline", ["origin (0, 0)", "box corner"], key="toy_base")
+    sigma = st.sidebar.slider("smoothing σ (view, 0 = off)", 0.0, 0.8, 0.0, 0.05, key="toy_sigma")
+    show = st.sidebar.multiselect("draw", list(SHOW), default=list(SHOW),
+                                  format_func=SHOW.get, key="toy_show")  # fmt: skip
+    return dict(
+        preset=preset, widths=widths, mode=mode, eps=eps if mode == "adversarial" else 0.0,
+        seed=int(seed), query=(float(qx), float(qy)), sigma=sigma, show=set(show),
+        baseline=(0.0, 0.0) if baseline.startswith("origin") else (box[0], box[2]),
+    )  # fmt: skip
+
+
+def take_click() -> None:
+    """A click on the figure (its invisible grid) moves the query; done before the sliders exist."""
+    event = st.session_state.get("toy_plot")
+    points = (event or {}).get("selection", {}).get("points", [])
+    if points and points[0].get("x") is not None and st.session_state.get("toy_last") != points[0]:
+        st.session_state["toy_last"] = points[0]
+        st.session_state["toy_qx"] = round(float(points[0]["x"]), 2)
+        st.session_state["toy_qy"] = round(float(points[0]["y"]), 2)
+
+
+def numbers(explanation, search_distance: float, visited: int, regions: int, data, model) -> None:
+    closest = explanation.boundary
+    st.metric("prediction", data.class_names[explanation.label])
+    st.caption(f"train accuracy {accuracy(model, data):.1%}; {regions} linear regions")
+    if closest is None:
+        st.warning("no decision boundary borders this class inside the box")
+        return
+    ratio = search_distance / closest.distance if closest.distance > 0 else float("nan")
+    st.metric("exact distance to boundary", f"{closest.distance:.4f}")
+    st.metric("fast search distance", f"{search_distance:.4f}", f"÷ exact = {ratio:.4f}",
+              delta_color="off")  # fmt: skip
+    if not closest.certified:
+        st.caption("the box edge is nearer than x′: a closer boundary may lie outside the box")
+    st.metric("‖SM − BSM‖", f"{explanation.sm_bsm_distance:.3f}")
+    st.metric("cos(SM, BSM)", f"{explanation.sm_bsm_cosine:.3f}")
+    st.caption(
+        f"GeoCert-style walk opened {visited} of {regions} regions; BIG path crosses "
+        f"{len(explanation.big_path)} regions."
+    )
+    rows = {name: getattr(explanation, name) for name in ("sm", "bsm", "ig", "big")}
+    st.dataframe({k.upper(): [f"{v[0]:+.3f}", f"{v[1]:+.3f}"] for k, v in rows.items()},
+                 hide_index=True)  # fmt: skip
+
+
+st.set_page_config(page_title="Toy playground", layout="wide")
+st.title("Toy playground: exact boundaries of a 2-D ReLU net")
+st.session_state.setdefault("toy_qx", 0.3)
+st.session_state.setdefault("toy_qy", 0.2)
+take_click()
+settings = sidebar()
+key = (settings["preset"], settings["widths"], settings["mode"], settings["eps"], settings["seed"])
+data, model = trained(*key)
+exact = geometry(model, key)
+explanation, search_point, search_distance, visited = query_story(
+    model, exact, key, settings["query"], settings["baseline"]
+)
+grid = smoothed(model, key, settings["sigma"]) if settings["sigma"] > 0 else None
+plot, side = st.columns([3, 1])
+with plot:
+    figure = playground_figure(
+        exact, data, explanation, show=settings["show"], search_point=search_point,
+        smoothed=None if grid is None else (grid, settings["sigma"]),
+    )  # fmt: skip
+    st.plotly_chart(figure, key="toy_plot", on_select="rerun", selection_mode="points")
+    st.caption(
+        "Each shade is one linear region (colour family = predicted class); the thick black line "
+        "is the exact decision boundary. Arrows show directions only (SM at x, BSM and the "
+        "segment normal at the exact closest boundary point x′); dotted paths mark where they "
+        "cross regions. Click the plot or use the sliders to move x."
+        + (" The dashed teal line is the Gaussian-smoothed net's boundary, estimated from "
+           "Monte Carlo samples on a grid: it is not exact." if grid is not None else "")
+    )  # fmt: skip
+with side:
+    numbers(explanation, search_distance, visited, len(exact.regions), data, model)

@@ -1,0 +1,1 @@
+"""UI-side helpers for the Streamlit pages (plot builders that return figures)."""

@@ -1,0 +1,227 @@
+"""Plotly figures for the toy playground and theory pages; every builder returns a Figure.
+
+No Streamlit here, so the figures can be built and checked in tests.
+"""
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+from plotly.subplots import make_subplots
+
+from boundary_core.toy import ToyData, ToyExplanation, ToyGeometry
+from boundary_core.toy.boundary import class_cells
+from boundary_core.toy.er import OneLayerCurve, er_activation, smoothed_relu_monte_carlo
+from boundary_core.toy.smoothing import SampledGrid, SmoothingCurve
+
+CLASS_COLOURS = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40))
+SHADES = (0.55, 0.68, 0.8, 0.9)  # mix with white: one colour family per class, regions in shades
+ARROW = 0.45  # drawn length of the SM / BSM / normal direction arrows, input units
+
+
+def _rgb(colour, white: float = 0.0) -> str:
+    r, g, b = (round(c + (255 - c) * white) for c in colour)
+    return f"rgb({r},{g},{b})"
+
+
+def _paths(polygons) -> tuple[list, list]:
+    """Closed outlines separated by None gaps (one trace draws many polygons)."""
+    xs, ys = [], []
+    for vertices in polygons:
+        closed = np.vstack([vertices, vertices[:1]])
+        xs += [*closed[:, 0], None]
+        ys += [*closed[:, 1], None]
+    return xs, ys
+
+
+def _region_traces(geometry: ToyGeometry, edges: bool) -> list:
+    groups: dict[tuple[int, int], list] = {}
+    regions = geometry.regions.regions
+    for vertices, label, index in class_cells(geometry.regions):
+        # neighbours differ by one ON neuron, so the ON count mod 4 tells them apart
+        shade = int(regions[index].pattern.sum()) % len(SHADES)
+        groups.setdefault((label, shade), []).append(vertices)
+    traces = []
+    for (label, shade), polygons in sorted(groups.items()):
+        xs, ys = _paths(polygons)
+        colour = _rgb(CLASS_COLOURS[label % len(CLASS_COLOURS)], SHADES[shade])
+        traces.append(go.Scatter(
+            x=xs, y=ys, fill="toself", fillcolor=colour, mode="lines", line_width=0,
+            hoverinfo="skip", showlegend=False,
+        ))  # fmt: skip
+    if edges:
+        xs, ys = _paths(r.vertices for r in geometry.regions.regions)
+        traces.append(go.Scatter(
+            x=xs, y=ys, mode="lines", line=dict(color="rgba(60,60,60,0.35)", width=0.6),
+            hoverinfo="skip", name="region edges",
+        ))  # fmt: skip
+    return traces
+
+
+def _boundary_trace(geometry: ToyGeometry) -> go.Scatter:
+    xs, ys = [], []
+    for p, q in zip(geometry.boundary.start, geometry.boundary.end, strict=True):
+        xs += [p[0], q[0], None]
+        ys += [p[1], q[1], None]
+    return go.Scatter(
+        x=xs, y=ys, mode="lines", line=dict(color="black", width=3.5), name="decision boundary"
+    )
+
+
+def _data_traces(data: ToyData) -> list:
+    x, y = data.x.numpy(), data.y.numpy()
+    return [
+        go.Scatter(
+            x=x[y == c, 0], y=x[y == c, 1], mode="markers", name=name,
+            marker=dict(color=_rgb(CLASS_COLOURS[c]), size=6, line=dict(color="white", width=1)),
+        )
+        for c, name in enumerate(data.class_names)
+    ]  # fmt: skip
+
+
+def _arrow(start, vector, colour: str, name: str, dash: str = "solid") -> go.Scatter:
+    norm = float(np.linalg.norm(vector))
+    end = start + ARROW * np.asarray(vector) / max(norm, 1e-12)
+    return go.Scatter(
+        x=[start[0], end[0]], y=[start[1], end[1]], mode="lines+markers", name=name,
+        line=dict(color=colour, width=3, dash=dash),
+        marker=dict(symbol="arrow", angleref="previous", size=[0, 14], color=colour),
+    )  # fmt: skip
+
+
+def _path_trace(pieces, colour: str, name: str) -> go.Scatter:
+    points = pieces.start + pieces.t[:, None] * (pieces.end - pieces.start)
+    return go.Scatter(
+        x=points[:, 0], y=points[:, 1], mode="lines+markers", name=name,
+        line=dict(color=colour, width=2, dash="dot"), marker=dict(size=4, color=colour),
+        hovertemplate="region crossing (%{x:.3f}, %{y:.3f})<extra></extra>",
+    )  # fmt: skip
+
+
+def _explanation_traces(explanation: ToyExplanation, show: set[str], search_point) -> list:
+    query = explanation.query
+    traces = [_arrow(query, explanation.sm, "crimson", "SM direction")] if "sm" in show else []
+    if "ig" in show:
+        traces.append(_path_trace(explanation.ig_path, "gray", "IG path (baseline → x)"))
+    closest = explanation.boundary
+    if closest is not None:
+        if "big" in show:
+            traces.append(_path_trace(explanation.big_path, "purple", "BIG path (x' → x)"))
+        if "bsm" in show:
+            traces.append(_arrow(closest.point, explanation.bsm, "darkorange", "BSM direction"))
+        traces.append(_arrow(closest.point, closest.normal, "black", "segment normal", "dash"))
+        traces.append(go.Scatter(
+            x=[closest.point[0]], y=[closest.point[1]], mode="markers", name="exact x'",
+            marker=dict(symbol="diamond", size=12, color="gold", line=dict(color="black", width=1)),
+        ))  # fmt: skip
+    if search_point is not None and "search" in show:
+        traces.append(go.Scatter(
+            x=[search_point[0]], y=[search_point[1]], mode="markers", name="searched x' (fast)",
+            marker=dict(symbol="x", size=11, color="magenta"),
+        ))  # fmt: skip
+    traces.append(go.Scatter(
+        x=[query[0]], y=[query[1]], mode="markers", name="query x",
+        marker=dict(symbol="star", size=16, color="yellow", line=dict(color="black", width=1.5)),
+    ))  # fmt: skip
+    return traces
+
+
+def _click_grid(box, resolution: int = 50) -> go.Scatter:
+    """Invisible markers covering the box, so a click anywhere selects a point (sets the query)."""
+    xs, ys = np.meshgrid(
+        np.linspace(box[0], box[1], resolution), np.linspace(box[2], box[3], resolution)
+    )
+    return go.Scatter(
+        x=xs.ravel(), y=ys.ravel(), mode="markers", name="click to move x", showlegend=False,
+        marker=dict(size=9, color="rgba(0,0,0,0)"),
+        hovertemplate="(%{x:.2f}, %{y:.2f})<extra></extra>",
+    )  # fmt: skip
+
+
+def smoothed_boundary_traces(grid: SampledGrid, sigma: float) -> list:
+    """Zero contours of the smoothed net's own-class margins, from a sampled grid (not exact)."""
+    classes = 1 if len(grid.margins) == 2 else len(grid.margins)  # 2 classes: m_1 = −m_0
+    return [
+        go.Contour(
+            x=grid.xs, y=grid.ys, z=grid.margins[c], showscale=False, hoverinfo="skip",
+            contours=dict(start=0, end=0, size=1, coloring="lines"),
+            line=dict(color="teal", width=3, dash="dash"), showlegend=c == 0,
+            name=f"smoothed boundary, σ={sigma:g} (sampled grid)",
+        )
+        for c in range(classes)
+    ]  # fmt: skip
+
+
+def playground_figure(
+    geometry: ToyGeometry, data: ToyData, explanation: ToyExplanation | None = None, *,
+    show: set[str] = frozenset({"edges", "sm", "bsm", "ig", "big", "search"}),
+    search_point=None, smoothed: tuple[SampledGrid, float] | None = None, clickable: bool = True,
+) -> go.Figure:  # fmt: skip
+    """Regions (a colour family per class), exact boundary, data, and the query's story."""
+    traces = [*_region_traces(geometry, "edges" in show), _boundary_trace(geometry)]
+    if smoothed is not None:
+        traces += smoothed_boundary_traces(*smoothed)
+    traces += _data_traces(data)
+    if explanation is not None:
+        traces += _explanation_traces(explanation, set(show), search_point)
+    if clickable:
+        traces.append(_click_grid(geometry.box))
+    box = geometry.box
+    figure = go.Figure(traces)
+    figure.update_layout(
+        height=620, margin=dict(l=10, r=10, t=30, b=10), clickmode="event+select",
+        xaxis=dict(range=box[:2], constrain="domain"), dragmode=False,
+        yaxis=dict(range=box[2:], scaleanchor="x", scaleratio=1),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0), plot_bgcolor="white",
+    )  # fmt: skip
+    return figure
+
+
+def er_figure(scales, *, monte_carlo_samples: int = 20_000, seed: int = 0) -> go.Figure:
+    """Er(u; s) for several s next to ReLU (paper Fig. 8), with Monte Carlo dots as a check."""
+    u = torch.linspace(-3, 3, 241, dtype=torch.float64)
+    coarse = torch.linspace(-3, 3, 25, dtype=torch.float64)
+    generator = torch.Generator().manual_seed(seed)
+    figure = go.Figure(
+        go.Scatter(x=u.numpy(), y=torch.relu(u).numpy(), name="ReLU (s = 0)", line_color="black")
+    )
+    for i, s in enumerate(scales):
+        colour = _rgb(CLASS_COLOURS[i % len(CLASS_COLOURS)])
+        figure.add_scatter(
+            x=u.numpy(), y=er_activation(u, s).numpy(), name=f"Er(u; s={s:g})", line_color=colour
+        )
+        sampled = smoothed_relu_monte_carlo(
+            coarse, s, samples=monte_carlo_samples, generator=generator
+        )
+        figure.add_scatter(
+            x=coarse.numpy(), y=sampled.numpy(), mode="markers", name=f"Monte Carlo, s={s:g}",
+            marker=dict(color=colour, size=6, symbol="circle-open"),
+        )  # fmt: skip
+    figure.update_layout(height=380, margin=dict(t=30, b=10), xaxis_title="pre-activation u",
+                         yaxis_title="E ReLU(u + s·ε)")  # fmt: skip
+    return figure
+
+
+def bound_figure(curve: OneLayerCurve) -> go.Figure:
+    """Corollary 3.4: measured ‖g(x) − g(x')‖ on the Er net and the bound λ(σ), log σ axis."""
+    figure = go.Figure()
+    figure.add_scatter(x=curve.sigmas, y=curve.bound, name="bound λ(σ) (eq. 19)", line_dash="dash")
+    figure.add_scatter(
+        x=curve.sigmas, y=curve.measured, name="measured ‖g(x) − g(x′)‖", mode="lines+markers"
+    )
+    figure.update_layout(height=360, margin=dict(t=30, b=10), xaxis_type="log",
+                         xaxis_title="σ", yaxis_title="saliency gap")  # fmt: skip
+    return figure
+
+
+def smoothing_figure(curve: SmoothingCurve) -> go.Figure:
+    """Fig. 11 in 2-D: ‖SM − BSM‖ and cos(SM, BSM) of the smoothed net against σ."""
+    figure = make_subplots(
+        rows=1, cols=2, subplot_titles=("‖SM − BSM‖ (mean)", "cos(SM, BSM) (mean)")
+    )
+    figure.add_scatter(x=curve.sigmas, y=curve.distance, mode="lines+markers", row=1, col=1,
+                       name="‖SM − BSM‖")  # fmt: skip
+    figure.add_scatter(x=curve.sigmas, y=curve.cosine, mode="lines+markers", row=1, col=2,
+                       name="cosine")  # fmt: skip
+    figure.update_xaxes(title_text="σ (0 = the net itself)")
+    figure.update_layout(height=340, margin=dict(t=40, b=10), showlegend=False)
+    return figure

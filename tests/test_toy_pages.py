@@ -51,5 +51,5 @@ def test_playground_figure_draws_exact_cells_and_boundary():
     names = {trace.name for trace in figure.data}
     assert {"decision boundary", "exact x'", "query x", "BIG path (x' → x)"} <= names
     boundary = next(t for t in figure.data if t.name == "decision boundary")
-    drawn = np.array([v for v in boundary.x if v is not None])
+    drawn = np.asarray(boundary.x)[np.isfinite(np.asarray(boundary.x, dtype=float))]
     assert len(drawn) == 2 * len(geometry.boundary)

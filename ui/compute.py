@@ -42,7 +42,7 @@ def image_key(image: np.ndarray) -> str:
 @st.cache_data(show_spinner=False, max_entries=64)
 def cached_explanation(
     model_name: str, key: str, image: np.ndarray, preset: str, search_steps: int | None,
-    methods: tuple[str, ...] = METHODS, settings: Settings = Settings(), _progress=None,
+    methods: tuple[str, ...] = METHODS, settings: Settings | None = None, _progress=None,
 ) -> dict:  # fmt: skip
     """Everything one Explain view draws, as plain numpy arrays and a JSON-able summary."""
     del key  # part of the cache key only (the image array is hashed too, this keeps keys short)
@@ -50,7 +50,7 @@ def cached_explanation(
     model = cached_model(model_name)
     x = torch.from_numpy(image).to(default_device())
     explanation = explain_image(
-        model, x, spec.class_names, methods=methods, preset=preset, settings=settings,
+        model, x, spec.class_names, methods=methods, preset=preset, settings=settings or Settings(),
         search_steps=search_steps, progress=_progress,
     )  # fmt: skip
     found = bool(explanation.boundary.found[0])

@@ -1,0 +1,56 @@
+"""``shapes-standard`` and ``shapes-robust``: ``ShapesNet`` trained here on the shapes dataset.
+
+Both share one architecture; the weights ship in ``assets/models/<name>.safetensors`` and the
+measured facts (accuracy, robust accuracy, median boundary distance, how they were trained) in
+``<name>.card.json`` next to them, written by ``python -m boundary_core train``. Nothing about
+them is hard-coded here: the registry's ``training`` string and ``card`` come from that JSON.
+"""
+
+import json
+from pathlib import Path
+
+from torch import nn
+
+from boundary_core.data.shapes_draw import SHAPE_CLASSES
+from boundary_core.models.registry import ModelSpec, register
+from boundary_core.models.shapes_net import load_shapes_net
+
+MODELS_DIR = Path(__file__).resolve().parents[2] / "assets" / "models"
+DESCRIPTIONS = {
+    "shapes-standard": "Small ResNet on the 64×64 shapes dataset, standard training.",
+    "shapes-robust": "Small ResNet on the 64×64 shapes dataset, ℓ2 PGD adversarial training.",
+}
+FALLBACK_TRAINING = {"shapes-standard": "standard", "shapes-robust": "adversarial l2"}
+
+
+def weights_path(name: str) -> Path:
+    return MODELS_DIR / f"{name}.safetensors"
+
+
+def read_card(name: str) -> dict:
+    path = MODELS_DIR / f"{name}.card.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def make_loader(name: str):
+    def load() -> nn.Module:
+        return load_shapes_net(weights_path(name))
+
+    return load
+
+
+for _name, _description in DESCRIPTIONS.items():
+    _card = read_card(_name)
+    register(
+        ModelSpec(
+            name=_name,
+            dataset="shapes64",
+            input_size=(3, 64, 64),
+            class_names=SHAPE_CLASSES,
+            training=_card.get("training", FALLBACK_TRAINING[_name]),
+            offline=True,
+            loader=make_loader(_name),
+            description=_description,
+            card=_card,
+        )
+    )

@@ -1,0 +1,106 @@
+"""Model cards for the shapes models: measured facts, stored as JSON next to the weights.
+
+Measured on the fixed test split (``TEST_SEED``):
+- ``clean_accuracy``, and split by whether the marks carry the label's colour cue;
+- ``cue_conflict_accuracy``: the same images with every mark painted in the cue colour of the
+  next class, i.e. how much the model leans on clutter a person would ignore;
+- ``robust_accuracy``: at each ℓ2 ε, the fraction of images that are correctly classified and
+  whose boundary distance under ``find_boundary(preset="paper")`` exceeds ε;
+- ``boundary_distance_median``: median minimal ℓ2 distance (``preset="fast"``) over the images
+  the model classifies correctly (the paper evaluates correctly classified images only).
+"""
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from boundary_core.data.shapes import TEST_SEED, make_cue_conflict, test_split
+from boundary_core.data.shapes_draw import SHAPE_CLASSES
+from boundary_core.search import find_boundary
+
+ROBUST_EPS = (0.25, 0.5, 1.0, 2.0)  # ℓ2, [0, 1] pixel units
+Log = Callable[[str], None]
+
+
+def card_path(weights: Path) -> Path:
+    """``x/shapes-robust.safetensors`` → ``x/shapes-robust.card.json``."""
+    return weights.with_name(weights.name.removesuffix(".safetensors") + ".card.json")
+
+
+def read_card(weights: Path) -> dict:
+    path = card_path(weights)
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def write_card(weights: Path, card: dict) -> Path:
+    path = card_path(weights)
+    path.write_text(json.dumps(card, indent=2) + "\n")
+    return path
+
+
+@torch.no_grad()
+def predictions(model: nn.Module, images: Tensor, chunk: int = 256) -> Tensor:
+    """Argmax labels ``(B,)`` of ``images (B, 3, H, W)``, ``chunk`` images at a time."""
+    return torch.cat([model(part).argmax(1) for part in images.split(chunk)])
+
+
+def clean_card(model: nn.Module, n: int) -> dict:
+    """Clean, cue / no-cue and cue-conflict accuracy on the first ``n`` test images."""
+    test = test_split(n)
+    correct = predictions(model, test.images) == test.labels
+    cue = torch.tensor([flags.cue for flags in test.flags])
+    conflict = torch.stack([
+        make_cue_conflict(i, seed=TEST_SEED, cue_label=(int(label) + 1) % len(SHAPE_CLASSES))
+        for i, label in enumerate(test.labels)
+    ])  # fmt: skip
+    conflict_correct = predictions(model, conflict) == test.labels
+    return {
+        "test_seed": TEST_SEED,
+        "test_n": n,
+        "clean_accuracy": round(correct.float().mean().item(), 4),
+        "clean_accuracy_cue": round(correct[cue].float().mean().item(), 4),
+        "clean_accuracy_no_cue": round(correct[~cue].float().mean().item(), 4),
+        "cue_conflict_accuracy": round(conflict_correct.float().mean().item(), 4),
+    }
+
+
+def boundary_distances(model: nn.Module, images: Tensor, preset: str, chunk: int, log: Log):
+    """``find_boundary`` distances ``(B,)`` (inf where nothing was found), ``chunk`` at a time."""
+    distances = []
+    for number, part in enumerate(images.split(chunk)):
+        distances.append(find_boundary(model, part, preset=preset, seed=number).distance)
+        log(f"  {preset} search: {min((number + 1) * chunk, len(images))}/{len(images)}")
+    return torch.cat(distances)
+
+
+def robust_card(
+    model: nn.Module, *, robust_n: int, boundary_n: int, chunk: int = 32, log: Log = print
+) -> dict:
+    """Robust accuracy (paper preset) at ``ROBUST_EPS`` and median boundary distance (fast)."""
+    start = time.perf_counter()
+    test = test_split(max(robust_n, boundary_n))
+    correct = predictions(model, test.images) == test.labels
+    fast = boundary_distances(model, test.images[:boundary_n], "fast", 4 * chunk, log)
+    fast_correct = fast[correct[:boundary_n]]
+    fast_seconds = time.perf_counter() - start
+    paper = boundary_distances(model, test.images[:robust_n], "paper", chunk, log)
+    robust = {
+        f"{eps:g}": round((correct[:robust_n] & (paper > eps)).float().mean().item(), 4)
+        for eps in ROBUST_EPS
+    }
+    return {
+        "robust_accuracy": robust,
+        "robust_preset": "paper",
+        "robust_n": robust_n,
+        "boundary_preset": "fast",
+        "boundary_n": boundary_n,
+        "boundary_found": round(torch.isfinite(fast).float().mean().item(), 4),
+        "boundary_distance_median": round(fast_correct.median().item(), 4),
+        "boundary_distance_median_paper": round(paper[correct[:robust_n]].median().item(), 4),
+        "card_seconds": {"fast": round(fast_seconds, 1),
+                         "paper": round(time.perf_counter() - start - fast_seconds, 1)},
+    }  # fmt: skip

@@ -1,0 +1,145 @@
+"""ShapesNet and the shipped shapes models: DeepLift-safe ReLUs, normalisation, weights, CLI."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from torch import nn
+
+from boundary_core.cli import main as cli_main
+from boundary_core.data.shapes import test_split
+from boundary_core.models import get_spec, load_model
+from boundary_core.models.shapes import MODELS_DIR, weights_path
+from boundary_core.models.shapes_net import (
+    Normalize,
+    ShapesNet,
+    load_shapes_net,
+    relu_modules,
+    save_shapes_net,
+)
+from boundary_core.training import epsilon_at, recipe
+
+SHIPPED = ("shapes-standard", "shapes-robust")
+needs_weights = pytest.mark.skipif(
+    not all(weights_path(name).exists() for name in SHIPPED), reason="weights not trained yet"
+)
+
+
+def tiny_net(seed: int = 0) -> ShapesNet:
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return ShapesNet(widths=(4, 8, 8)).eval()
+
+
+def test_every_relu_is_its_own_module_and_runs_exactly_once():
+    model = tiny_net()
+    relus = relu_modules(model)
+    assert len(relus) == 1 + 2 * 3  # stem + two per basic block
+    assert len({id(module) for module in relus}) == len(relus)
+    assert not any(module.inplace for module in relus)
+    calls = {id(module): 0 for module in relus}
+    handles = [
+        module.register_forward_hook(lambda m, i, o: calls.__setitem__(id(m), calls[id(m)] + 1))
+        for module in relus
+    ]
+    model(torch.rand(2, 3, 64, 64))
+    for handle in handles:
+        handle.remove()
+    assert set(calls.values()) == {1}
+
+
+def test_normalisation_is_the_first_layer_and_takes_unit_range_pixels():
+    model = tiny_net()
+    assert isinstance(model.normalize, Normalize)
+    x = torch.rand(3, 3, 64, 64)
+    expected = (x - model.normalize.mean) / model.normalize.std
+    assert torch.allclose(model.normalize(x), expected)
+    with torch.no_grad():  # the network after normalisation sees exactly `expected`
+        logits = model.linear(
+            model.pool(model.stages(model.stem(expected))).flatten(1)
+        )  # (B, C) -> (B, K)
+        assert torch.allclose(model(x), logits)
+
+
+def test_safetensors_round_trip(tmp_path):
+    model = tiny_net(seed=3)
+    path = tmp_path / "net.safetensors"
+    save_shapes_net(model, path)
+    loaded = load_shapes_net(path).eval()
+    assert loaded.architecture == model.architecture
+    x = torch.rand(2, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(model(x), loaded(x))
+    with pytest.raises(OSError):
+        load_shapes_net(tmp_path / "missing.safetensors")
+
+
+def test_recipes_and_epsilon_warmup():
+    robust = recipe("shapes-robust")
+    assert robust.mode == "adversarial" and robust.training.startswith("adversarial l2 eps=")
+    assert recipe("shapes-standard").training == "standard"
+    assert epsilon_at(robust, 0.0) == 0.0 and epsilon_at(robust, 1.0) == robust.eps
+    with pytest.raises(ValueError):
+        recipe("shapes-huge")
+    with pytest.raises(ValueError):
+        recipe("shapes-robust", eps=-1.0)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_train_command_runs_a_tiny_epoch(tmp_path, name, capsys):
+    out = tmp_path / f"{name}.safetensors"
+    code = cli_main([
+        "train", "--model", name, "--epochs", "1", "--max-batches", "2", "--batch-size", "8",
+        "--samples-per-epoch", "16", "--threads", "1", "--test-n", "8", "--out", str(out),
+    ])  # fmt: skip
+    assert code == 0 and out.exists()
+    card = json.loads(out.with_name(f"{name}.card.json").read_text())
+    assert card["train"]["train_samples"] == 16 and 0 <= card["clean_accuracy"] <= 1
+    assert card["training"] == recipe(name).training
+    assert "epoch 1/1" in capsys.readouterr().out
+    load_shapes_net(out)
+
+
+def test_train_command_rejects_mistakes(tmp_path, capsys):
+    assert cli_main(["train", "--model", "shapes-standard", "--threads", "0"]) == 2
+    out = str(tmp_path / "weights.pt")
+    assert cli_main(["train", "--model", "shapes-standard", "--out", out]) == 2
+    assert "error:" in capsys.readouterr().err
+
+
+@needs_weights
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_models_load_offline_and_match_their_cards(name):
+    spec = get_spec(name)
+    assert spec.offline and spec.input_size == (3, 64, 64) and len(spec.class_names) == 10
+    assert spec.training == spec.card["training"]
+    assert (weights_path(name).stat().st_size < 5_000_000) and MODELS_DIR.is_dir()
+    model = load_model(name)
+    assert not model.training and not any(p.requires_grad for p in model.parameters())
+    test = test_split(64)
+    with torch.no_grad():
+        accuracy = (model(test.images).argmax(1) == test.labels).float().mean().item()
+    assert accuracy >= spec.card["clean_accuracy"] - 0.08  # 64 images: binomial slack
+
+
+@needs_weights
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_models_classify_the_gallery(name):
+    gallery = MODELS_DIR.parent / "shapes_gallery"
+    entries = json.loads((gallery / "index.json").read_text())["images"]
+    images = torch.stack([
+        torch.from_numpy(np.asarray(Image.open(gallery / e["file"]), dtype=np.float32) / 255)
+        .permute(2, 0, 1)  # (H, W, 3) -> (3, H, W)
+        for e in entries
+    ])  # fmt: skip
+    labels = torch.tensor([e["label"] for e in entries])
+    with torch.no_grad():
+        correct = (load_model(name)(images).argmax(1) == labels).float().mean().item()
+    assert correct >= 0.75  # 12 images, 8-bit quantised
+
+
+def test_registered_models_are_relu_safe_for_deeplift():
+    for module in tiny_net().modules():
+        assert not isinstance(module, nn.ReLU) or not module.inplace

@@ -27,7 +27,7 @@ def test_playground_page_runs_and_reacts():
     labels = {m.label: m.value for m in app.metric}
     exact, searched = (
         float(labels["exact distance to boundary"]),
-        float(labels["fast search distance"]),
+        float(labels["searched distance"]),
     )
     assert 0 < exact <= searched + 1e-4
     app.selectbox(key="toy_preset").set_value("three_blobs").run()

@@ -112,7 +112,7 @@ def _explanation_traces(explanation: ToyExplanation, show: set[str], search_poin
         ))  # fmt: skip
     if search_point is not None and "search" in show:
         traces.append(go.Scatter(
-            x=[search_point[0]], y=[search_point[1]], mode="markers", name="searched x' (fast)",
+            x=[search_point[0]], y=[search_point[1]], mode="markers", name="searched x'",
             marker=dict(symbol="x", size=11, color="magenta"),
         ))  # fmt: skip
     traces.append(go.Scatter(

@@ -107,6 +107,20 @@ def explain_query(
     )  # fmt: skip
 
 
+class _AnyFloatInput(nn.Module):
+    """Runs the float64 toy net on any float input and answers in the input's dtype.
+
+    The paper preset's AutoPGD (pyautoattack) works in float32; the toy net is float64.
+    """
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x.double()).to(x.dtype)
+
+
 @single_threaded
 def search_boundary(
     model: nn.Module, queries, *, preset: str = "fast", box=None, seed: int = 0
@@ -122,4 +136,5 @@ def search_boundary(
         if box is None:
             raise ValueError("the paper preset needs a finite box")
         bounds = (float(min(box[0], box[2])), float(max(box[1], box[3])))
+        model = _AnyFloatInput(model).eval()  # a fresh wrapper; the toy net has no dropout
     return find_boundary(model, x, preset=preset, bounds=bounds, seed=seed)

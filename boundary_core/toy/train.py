@@ -35,8 +35,8 @@ def train_mlp(
 ) -> ToyMLP:
     """A ``2 -> hidden -> K`` MLP fitted to ``data`` (float64, CPU, deterministic for ``seed``).
 
-    Returns the trained model in training mode; callers that need ``eval()`` semantics need none:
-    the MLP has no dropout or normalisation.
+    Returns the trained model in eval mode (it has no dropout or normalisation, so the mode only
+    quiets libraries that warn about training mode).
     """
     if config.mode not in TRAININGS:
         raise ValueError(f"unknown training {config.mode!r}; choose one of {', '.join(TRAININGS)}")
@@ -61,7 +61,7 @@ def train_mlp(
         loss.backward()
         optimiser.step()
         schedule.step()
-    return model
+    return model.eval()
 
 
 @torch.no_grad()

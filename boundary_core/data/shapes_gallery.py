@@ -31,11 +31,12 @@ def pick_gallery(scan: int = 400) -> list[tuple[str, ShapeSample]]:
     for group, wanted, count in QUOTAS:
         taken = {sample.index for _, sample in picks}
         candidates = [s for s in samples if wanted(s) and s.index not in taken]
-        # New classes first, then the rest in index order.
-        candidates.sort(key=lambda s: (s.label in shown, s.index))
-        for sample in candidates[:count]:
-            picks.append((group, sample))
-            shown.add(sample.label)
+        for _ in range(min(count, len(candidates))):
+            # The first image of a class not shown yet, else the first one left.
+            choice = next((s for s in candidates if s.label not in shown), candidates[0])
+            candidates = [s for s in candidates if s.index != choice.index]
+            picks.append((group, choice))
+            shown.add(choice.label)
     return picks
 
 

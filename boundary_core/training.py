@@ -56,7 +56,7 @@ class TrainConfig:
 _COMMON = {"optimizer": "adamw", "lr": 2e-3, "weight_decay": 0.05, "batch_size": 64}
 RECIPES = {
     "shapes-standard": TrainConfig(mode="standard", epochs=30, **_COMMON),
-    "shapes-robust": TrainConfig(mode="adversarial", epochs=24, eps=1.5, pgd_steps=2, **_COMMON),
+    "shapes-robust": TrainConfig(mode="adversarial", epochs=18, eps=1.5, pgd_steps=2, **_COMMON),
 }
 
 

@@ -91,7 +91,7 @@ def class_cells(region_map: RegionMap, *, tol: float = polygons.TOL) -> list[tup
     return cells
 
 
-def _region_segments(region: LinearRegion, tol: float):
+def region_segments(region: LinearRegion, tol: float):
     """Tie edges ``(p, q, a, b)``, ``a < b``, in one region: edges shared by class cells."""
     winners = region.logits(region.vertices).argmax(axis=1)
     if (winners == winners[0]).all():  # class cells are convex: one class owns the region
@@ -121,7 +121,7 @@ def decision_boundary(region_map: RegionMap, *, tol: float = polygons.TOL) -> Bo
     rows = [
         (p, q, a, b, index, region.weight[a] - region.weight[b])
         for index, region in enumerate(region_map.regions)
-        for p, q, a, b in _region_segments(region, tol)
+        for p, q, a, b in region_segments(region, tol)
     ]
     if not rows:
         empty = np.zeros((0, 2))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from boundary_core.toy import polygons
-from boundary_core.toy.boundary import _region_segments
+from boundary_core.toy.boundary import region_segments
 from boundary_core.toy.model import Weights, local_affine
 from boundary_core.toy.regions import LinearRegion
 
@@ -73,7 +73,7 @@ def closest_boundary_walk(
             break
         region, lines = pattern_region(weights, pattern, box)
         visited += 1
-        for p, q, a, b in _region_segments(region, tol):
+        for p, q, a, b in region_segments(region, tol):
             if label in (a, b):
                 points, gaps = polygons.closest_on_segments(query, p[None], q[None])
                 if gaps[0] < best_distance:

@@ -111,3 +111,36 @@ def test_l2_geometry():
     assert norms.max() <= 2.0
     # Uniform in a disc of radius 2: P(‖δ‖ ≤ 1) = 1/4.
     assert math.isclose(float((norms <= 1).float().mean()), 0.25, abs_tol=0.03)
+
+
+class TwoWalls(torch.nn.Module):
+    """Own logit min(10(1 − x₀), 0.7 − x₁) vs 0: walls at x₀ = 1 (steep) and x₁ = 0.7 (shallow).
+
+    At x = (0.95, 0.5) the active piece is the shallow wall (0.2 < 0.5), so the gradient points at
+    it (distance 0.2), while the steep wall is closer: distance 0.05 exactly.
+    """
+
+    def forward(self, x):
+        own = torch.minimum(10.0 * (1.0 - x[:, 0]), 0.7 - x[:, 1])
+        return torch.stack([own, torch.zeros_like(own)], dim=1)
+
+
+def test_restarts_find_the_closer_boundary_the_gradient_misses():
+    x = torch.tensor([[0.95, 0.5]], dtype=torch.float64)
+    single = find_boundary(TwoWalls(), x, bounds=None, restarts=0)
+    assert single.distance[0] > 0.15  # the gradient-led run lands on the far, shallow wall
+    searched = find_boundary(TwoWalls(), x, bounds=None)  # 2-D input: restarts on by default
+    assert torch.isclose(searched.distance[0], torch.tensor(0.05, dtype=torch.float64), rtol=0.01)
+    assert searched.method == ("ddn-restart",)
+    assert (searched.gradient_evals == 51 + 8 * 50).all()
+
+
+def test_paper_preset_runs_on_float64_models():
+    model = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+    model = model.double().eval()
+    x = torch.rand(4, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    budget = PaperBudget(ladder=(0.5, 1.0), max_eps=8.0, pgd_steps=5, cw_steps=5,
+                         cw_binary_steps=1, apgd_steps=5)  # fmt: skip
+    result = find_boundary(model, x, preset="paper", bounds=(-10.0, 10.0), budget=budget)
+    assert result.point.dtype == torch.float64 and result.found.all()
+    assert (model(result.point).argmax(1) != result.original_label).all()

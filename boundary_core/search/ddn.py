@@ -44,6 +44,7 @@ def ddn_l2(
     *,
     steps: int = 100,
     init_radius: Tensor | None = None,
+    init_delta: Tensor | None = None,
     gamma: float = 0.05,
     bounds: Bounds = (0.0, 1.0),
 ) -> Tensor:
@@ -53,6 +54,7 @@ def ddn_l2(
         x: ``(B, ...)`` inputs; labels: ``(B,)`` labels to move away from.
         init_radius: ``(B,)`` starting radius ε₀ (default: the first-order estimate, which costs
             one extra gradient per sample).
+        init_delta: ``(B, ...)`` starting perturbation (default zero; restarts pass random ones).
         gamma: multiplicative radius change per step (DDN's γ).
     Returns:
         ``(B, ...)`` best adversarial point per sample, NaN rows where none was found.
@@ -61,7 +63,7 @@ def ddn_l2(
     radius = radius.clamp_min(1e-6)
     best = torch.full_like(x, float("nan"))
     best_norm = torch.full_like(radius, float("inf"))
-    delta = torch.zeros_like(x)
+    delta = torch.zeros_like(x) if init_delta is None else init_delta.clone()
     for step in range(steps):
         step_size = 0.01 + 0.99 * (1 + math.cos(math.pi * step / steps)) / 2  # cosine annealing
         x_adv = clamp_bounds(x + delta, bounds)

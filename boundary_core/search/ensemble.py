@@ -83,8 +83,21 @@ def carlini_wagner(model, x, labels, best, budget, bounds) -> BoundaryResult:
     return closest(model, x, best, candidate, "cw", budget.cw_steps * budget.cw_binary_steps)
 
 
+class _Float32Inputs(nn.Module):
+    """Lets pyautoattack (which builds float32 tensors) drive a model of another dtype."""
+
+    def __init__(self, model: nn.Module, dtype: torch.dtype):
+        super().__init__()
+        self.model, self.dtype = model, dtype
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.model(x.to(self.dtype)).float()
+
+
 def auto_pgd(model, x, labels, best, budget, rung_eps, seed, progress) -> BoundaryResult:
     from pyautoattack.autopgd_base import APGDAttack
+
+    attacked = model if x.dtype == torch.float32 else _Float32Inputs(model, x.dtype)
 
     for loss in ("ce", "dlr"):
         if loss == "dlr" and model(x[:1]).shape[1] < 3:
@@ -93,9 +106,9 @@ def auto_pgd(model, x, labels, best, budget, rung_eps, seed, progress) -> Bounda
         for eps in rung_eps.unique().tolist():
             index = (rung_eps == eps).nonzero().squeeze(1)
             progress(0.8 + (0.1 if loss == "dlr" else 0.0), f"AutoPGD-{loss} ε={eps:.3g}")
-            attack = APGDAttack(model, norm="L2", eps=eps, n_iter=budget.apgd_steps, loss=loss,
+            attack = APGDAttack(attacked, norm="L2", eps=eps, n_iter=budget.apgd_steps, loss=loss,
                                 device=x.device, seed=seed)  # fmt: skip
-            adversarial = attack.perturb(x[index], labels[index])
+            adversarial = attack.perturb(x[index].float(), labels[index]).to(x.dtype)
             candidate[index] = bisect_to_boundary(model, x[index], adversarial, labels[index])
         best = closest(model, x, best, candidate, f"apgd-{loss}", budget.apgd_steps)
     return best

@@ -12,13 +12,14 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from boundary_core.data.shapes import DEFAULT_CONFIG, TRAIN_SEED, ShapesConfig, train_batches
-from boundary_core.models.shapes_net import ShapesNet
+from boundary_core.models.shapes_net import ShapesNet, load_shapes_net
 from boundary_core.search.pgd import pgd_l2
 
 MODES = ("standard", "adversarial")
@@ -42,13 +43,15 @@ class TrainConfig:
     seed: int = 0  # initialisation and PGD randomness; data come from `data_seed`
     data_seed: int = TRAIN_SEED
     max_batches: int | None = None  # stop each epoch early (smoke tests only)
+    init: str | None = None  # start from these ShapesNet weights (fine-tuning) instead of scratch
 
     @property
     def training(self) -> str:
         """The registry's description of this recipe."""
+        start = "" if self.init is None else f", fine-tuned from {Path(self.init).stem}"
         if self.mode == "standard":
-            return "standard"
-        return f"adversarial l2 eps={self.eps:g} (PGD {self.pgd_steps})"
+            return "standard" + start
+        return f"adversarial l2 eps={self.eps:g} (PGD {self.pgd_steps})" + start
 
 
 # Chosen by short pilot runs on this 2-core CPU (1 thread): AdamW converged faster than SGD,
@@ -99,6 +102,15 @@ def adversarial_inputs(
             parameter.requires_grad_(True)
 
 
+def initial_model(config: TrainConfig) -> ShapesNet:
+    """Seeded fresh weights (global RNG left untouched), or the ``config.init`` checkpoint."""
+    if config.init is not None:
+        return load_shapes_net(Path(config.init))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        return ShapesNet(widths=config.widths, blocks=config.blocks)
+
+
 def make_optimiser(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
     if config.optimizer == "sgd":
         return torch.optim.SGD(
@@ -106,9 +118,7 @@ def make_optimiser(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
             weight_decay=config.weight_decay,
         )  # fmt: skip
     if config.optimizer == "adamw":
-        return torch.optim.AdamW(
-            model.parameters(), lr=config.lr, weight_decay=config.weight_decay
-        )
+        return torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     raise ValueError(f"optimizer must be 'sgd' or 'adamw', got {config.optimizer!r}")
 
 
@@ -121,9 +131,7 @@ def train_shapes_net(
         the model (train mode) and a JSON-friendly record of the run (config, seconds, final
         training loss and accuracy).
     """
-    with torch.random.fork_rng(devices=[]):  # seeded initialisation, global RNG left untouched
-        torch.manual_seed(config.seed)
-        model = ShapesNet(widths=config.widths, blocks=config.blocks)
+    model = initial_model(config)
     generator = torch.Generator().manual_seed(config.seed + 1)
     optimiser = make_optimiser(model, config)
     steps_per_epoch = config.samples_per_epoch // config.batch_size

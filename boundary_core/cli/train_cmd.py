@@ -36,6 +36,7 @@ def register(subparsers) -> None:
     parser.add_argument("--pgd-steps", type=int, help="PGD steps per batch (robust only)")
     parser.add_argument("--seed", type=int, help="initialisation/PGD seed (default 0)")
     parser.add_argument("--max-batches", type=int, help="cap batches per epoch (smoke tests)")
+    parser.add_argument("--init", type=Path, help="fine-tune these weights instead of scratch")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: all)")
     parser.add_argument("--out", type=Path, help="weights path (default assets/models/NAME)")
     parser.add_argument("--card-only", action="store_true", help="measure an existing model")
@@ -66,8 +67,10 @@ def run(args) -> int:
     config = recipe(
         args.model, epochs=args.epochs, samples_per_epoch=args.samples_per_epoch,
         batch_size=args.batch_size, eps=args.eps, pgd_steps=args.pgd_steps, seed=args.seed,
-        max_batches=args.max_batches,
+        max_batches=args.max_batches, init=str(args.init) if args.init else None,
     )  # fmt: skip
+    if args.init is not None and not args.init.exists():
+        raise ValueError(f"--init weights not found: {args.init}")
     print(f"training {args.model}: {config.training}, {torch.get_num_threads()} threads")
     model, record = train_shapes_net(config, log=lambda line: print(line, flush=True))
     model.eval()

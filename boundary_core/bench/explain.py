@@ -1,0 +1,77 @@
+"""Explain latency: all panels for one image (core and through the Streamlit page).
+
+Targets (issue 3): every panel for one 32×32 photo in ≤ 5 s on the 2-core CPU (first run, model
+already loaded), and a cached re-render of the page ≤ 0.3 s.
+"""
+
+import statistics
+import time
+import warnings
+
+from boundary_core.data.photos import PHOTO_NAMES, load_photo
+from boundary_core.explain import explain_image
+from boundary_core.models import get_spec, load_model
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--model", default="cifar10-resnet18")
+    parser.add_argument("--page", default="pages/1_Explain.py", help="page for the re-render test")
+
+
+def page_timings(page: str) -> tuple[float, float]:
+    """Seconds for the page's first run (cold caches) and for an identical re-run."""
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(page, default_timeout=600)
+    start = time.perf_counter()
+    app.run()
+    first = time.perf_counter() - start
+    if app.exception:
+        raise RuntimeError(f"page raised: {app.exception}")
+    start = time.perf_counter()
+    app.run()
+    return first, time.perf_counter() - start
+
+
+def run(args) -> str:
+    warnings.filterwarnings("ignore", module=r"captum\..*")
+    spec = get_spec(args.model)
+    start = time.perf_counter()
+    model = load_model(args.model)
+    load_seconds = time.perf_counter() - start
+    rows = []
+    for name in PHOTO_NAMES:
+        x = load_photo(name, spec.input_size[1])
+        start = time.perf_counter()
+        explanation = explain_image(model, x, spec.class_names)
+        total = time.perf_counter() - start
+        rows.append((name, total, explanation.search_seconds, explanation.attributions.seconds))
+        print(f"  {name}: {total:.2f} s", flush=True)
+    first, rerun = page_timings(args.page)
+    return _report(args, load_seconds, rows, first, rerun)
+
+
+def _report(args, load_seconds, rows, first, rerun) -> str:
+    totals = [row[1] for row in rows]
+    methods = list(rows[0][3])
+    lines = [
+        f"Model `{args.model}` (loaded in {load_seconds:.2f} s); all panels per gallery photo.",
+        "",
+        "| photo | total s | search s | " + " | ".join(methods) + " |",
+        "|---|---|---|" + "---|" * len(methods),
+    ]
+    for name, total, search, seconds in rows:
+        cells = " | ".join(f"{seconds.get(m, float('nan')):.2f}" for m in methods)
+        lines.append(f"| {name} | {total:.2f} | {search:.2f} | {cells} |")
+    median, worst = statistics.median(totals), max(totals)
+    lines += [
+        "",
+        f"Page `{args.page}` under AppTest: first run {first:.2f} s (includes model load and "
+        f"the first explanation), identical re-run {rerun:.3f} s.",
+        "",
+        f"Target ≤ 5 s for all panels of one 32×32 image: **{'met' if worst <= 5 else 'NOT met'}**"
+        f" (median {median:.2f} s, worst {worst:.2f} s).",
+        f"Target cached re-render ≤ 0.3 s: **{'met' if rerun <= 0.3 else 'NOT met'}** "
+        f"({rerun:.3f} s).",
+    ]
+    return "\n".join(lines)

@@ -52,5 +52,7 @@ def test_core_does_not_import_the_ui():
         "boundary_core.models; boundary_core.models.list_models(); "
         "print('streamlit' in sys.modules, 'plotly' in sys.modules)"
     )
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert output.stdout.strip() == "False False"

@@ -33,6 +33,8 @@ def register(subparsers) -> None:
     parser.add_argument("--samples-per-epoch", type=int, help="fresh images per epoch")
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--eps", type=float, help="ℓ2 PGD radius, pixel units (robust only)")
+    parser.add_argument("--eps-warmup", type=float, help="fraction of training ramping ε up")
+    parser.add_argument("--lr", type=float, help="peak learning rate (one-cycle)")
     parser.add_argument("--pgd-steps", type=int, help="PGD steps per batch (robust only)")
     parser.add_argument("--seed", type=int, help="initialisation/PGD seed (default 0)")
     parser.add_argument("--max-batches", type=int, help="cap batches per epoch (smoke tests)")
@@ -67,6 +69,7 @@ def run(args) -> int:
     config = recipe(
         args.model, epochs=args.epochs, samples_per_epoch=args.samples_per_epoch,
         batch_size=args.batch_size, eps=args.eps, pgd_steps=args.pgd_steps, seed=args.seed,
+        eps_warmup=args.eps_warmup, lr=args.lr,
         max_batches=args.max_batches, init=str(args.init) if args.init else None,
     )  # fmt: skip
     if args.init is not None and not args.init.exists():

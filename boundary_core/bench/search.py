@@ -79,7 +79,9 @@ def write_card(model, x, names, rows) -> None:
         for name, p in zip(names, probabilities, strict=True)
         if "/" not in name  # the un-zoomed gallery photos
     }
-    fast = next(r for r in rows if r["preset"].startswith("fast"))
+    from boundary_core.search.find import FAST_STEPS
+
+    fast = next(r for r in rows if r["preset"] == f"fast (DDN-{FAST_STEPS})")
     card = {
         "measured_on": datetime.date.today().isoformat(),
         "photo_predictions": predictions,

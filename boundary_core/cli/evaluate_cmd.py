@@ -8,16 +8,15 @@ Prints markdown tables on stdout, a progress bar on stderr, and writes the JSON 
 """
 
 import json
-import sys
 from pathlib import Path
 
 import torch
 
 from boundary_core.device import default_device
-from boundary_core.evaluation import BOXED_DATASETS, KNOWN_METHODS, evaluate, shapes_test_batches
+from boundary_core.evaluation import BOXED_DATASETS, KNOWN_METHODS, evaluate_model
 from boundary_core.evaluation.tables import report
 from boundary_core.explain import METHODS, Settings
-from boundary_core.models import get_spec, load_model
+from boundary_core.models import get_spec
 from boundary_core.search import PRESETS
 
 
@@ -77,24 +76,16 @@ def run(args) -> int:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    device = default_device()
-    model = load_model(args.model, device)
     from tqdm import tqdm
 
-    with tqdm(total=args.n, desc=f"evaluate {args.model}", unit="img", file=sys.stderr,
-              mininterval=2.0) as bar:  # fmt: skip
-        evaluation = evaluate(
-            model, shapes_test_batches(args.n, args.batch_size), methods=methods,
-            preset=args.search, steps=args.search_steps,
-            settings=Settings(agi_variant=args.agi_variant, seed=args.seed), progress=bar.update,
+    bar = tqdm(total=args.n, desc=f"evaluate {args.model}", unit="img", mininterval=2.0)
+    with bar:  # tqdm writes to stderr
+        summary = evaluate_model(
+            args.model, args.n, batch_size=args.batch_size, methods=methods, preset=args.search,
+            steps=args.search_steps, settings=Settings(agi_variant=args.agi_variant,
+                                                       seed=args.seed),
+            device=default_device(), progress=bar.update,
         )  # fmt: skip
-    summary = {
-        "model": args.model,
-        "dataset": get_spec(args.model).dataset,
-        "split": {"name": "test", "first_index": 0, "n": args.n},
-        "batch_size": args.batch_size,
-        "device": device.type,
-    } | evaluation.summary()
     args.json.write_text(json.dumps(summary, indent=2) + "\n")
     print(report(summary, args.model))
     print(f"\nwrote {args.json}")

@@ -5,7 +5,7 @@ every metric, keeping per-image floats only; ``Evaluation.summary()`` is the JSO
 ``evaluate`` command; ``tables`` renders it (and the paper's numbers) as markdown.
 """
 
-from boundary_core.evaluation.data import BOXED_DATASETS, shapes_test_batches
+from boundary_core.evaluation.data import BOXED_DATASETS, evaluate_model, shapes_test_batches
 from boundary_core.evaluation.run import (
     KNOWN_METHODS,
     RANDOM_METHODS,
@@ -17,5 +17,5 @@ from boundary_core.evaluation.run import (
 
 __all__ = [
     "BOXED_DATASETS", "KNOWN_METHODS", "RANDOM_METHODS", "EvalBatch", "Evaluation", "evaluate",
-    "image_seed", "shapes_test_batches",
+    "evaluate_model", "image_seed", "shapes_test_batches",
 ]  # fmt: skip

@@ -1,11 +1,14 @@
-"""Where ``evaluate`` gets labelled images with boxes: the shapes test split, streamed."""
+"""Where ``evaluate`` gets labelled images with boxes (the shapes test split, streamed), and
+``evaluate_model``: a registered model by name, as the CLI and the benchmark run it."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import torch
 
 from boundary_core.data.shapes import TEST_SEED, make_batch
-from boundary_core.evaluation.run import EvalBatch
+from boundary_core.evaluation.run import EvalBatch, evaluate
+from boundary_core.explain import METHODS, Settings
+from boundary_core.models import get_spec, load_model
 
 BOXED_DATASETS = ("shapes64",)  # datasets whose images come with ground-truth object boxes
 
@@ -22,3 +25,34 @@ def shapes_test_batches(n: int, batch_size: int, *, start: int = 0) -> Iterator[
         batch = make_batch(indices, seed=TEST_SEED)
         yield EvalBatch(batch.images, batch.labels, batch.boxes,
                         torch.tensor(list(indices), dtype=torch.long))  # fmt: skip
+
+
+def evaluate_model(
+    name: str, n: int, *, batch_size: int = 16, methods: tuple[str, ...] = METHODS,
+    preset: str = "fast", steps: int | None = None, settings: Settings | None = None,
+    device: torch.device | str = "cpu", progress: Callable[[int], None] | None = None,
+) -> dict:  # fmt: skip
+    """``evaluate`` a registered model on the first ``n`` test images of its boxed dataset.
+
+    Returns the JSON document of the ``evaluate`` command: the model, split and device, then
+    ``Evaluation.summary()``.
+    """
+    spec = get_spec(name)
+    if spec.dataset not in BOXED_DATASETS:
+        raise ValueError(
+            f"model {name!r} is trained on {spec.dataset}, which has no ground-truth boxes; "
+            f"evaluate needs one of {', '.join(BOXED_DATASETS)}"
+        )
+    model = load_model(name, device)
+    evaluation = evaluate(
+        model, shapes_test_batches(n, batch_size), methods=methods, preset=preset, steps=steps,
+        settings=settings, progress=progress,
+    )  # fmt: skip
+    header = {
+        "model": name,
+        "dataset": spec.dataset,
+        "split": {"name": "test", "seed": TEST_SEED, "first_index": 0, "n": n},
+        "batch_size": batch_size,
+        "device": torch.device(device).type,
+    }
+    return header | evaluation.summary()

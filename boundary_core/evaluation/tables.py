@@ -95,7 +95,7 @@ def table2(summary: dict, key: str = "correlation") -> str:
     return "\n".join(lines)
 
 
-def gt_loc_table(summary: dict, percentiles=(40, 60, 80, 90, 95)) -> str:
+def gt_loc_table(summary: dict, percentiles=(50, 70, 80, 85, 90, 95)) -> str:
     """GT-Loc (fraction of images with IoU > 0.5) at a few percentiles, plain | blurred σ = 3,
     and each curve's best percentile."""
     lines = ["| method | " + " | ".join(f"q={q}" for q in percentiles)
@@ -142,3 +142,57 @@ def report(summary: dict, name: str = "model") -> str:
         "Alignment vs localization (Table 2)\n\n" + table2(summary),
         "Boundary search (Table 5)\n\n" + table5({name: summary}),
     ])  # fmt: skip
+
+
+def table1_comparison(standard: dict, robust: dict) -> str:
+    """Table 1 for a standard and a robust model, their ratio, and the paper's raw ℓ2 numbers."""
+    lines = [
+        "| pair | standard ℓ2 | robust ℓ2 | standard/robust | standard 1−cos | robust 1−cos "
+        "| paper CIFAR std / robust | paper ImageNet std / robust |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for pair, label in PAIR_LABELS.items():
+        mean = {}
+        for name, summary in (("standard", standard), ("robust", robust)):
+            for kind in ("l2", "cosine"):
+                mean[name, kind] = (summary["alignment"].get(f"{pair}_{kind}") or {}).get("mean")
+        ratio = (
+            mean["standard", "l2"] / mean["robust", "l2"]
+            if mean["standard", "l2"] is not None and mean["robust", "l2"]
+            else None
+        )
+        paper = PAPER_TABLE1[pair]
+        lines.append(
+            f"| {label} | {_number(mean['standard', 'l2'])} | {_number(mean['robust', 'l2'])} | "
+            f"{_number(ratio, 1)}× | {_number(mean['standard', 'cosine'], 3)} | "
+            f"{_number(mean['robust', 'cosine'], 3)} | {paper['cifar_standard']} / "
+            f"{paper['cifar_robust']} | {paper['imagenet_standard']} / {paper['imagenet_robust']} |"
+        )
+    return "\n".join(lines)
+
+
+def paper_comparison(standard: dict, robust: dict) -> str:
+    """Every table for a standard and a robust model next to the paper (README, BENCHMARKS)."""
+    names = {standard["model"]: standard, robust["model"]: robust}
+    parts = [
+        "**Boundary search (Table 5)**\n\n" + table5(names),
+        "**Alignment (Table 1; means over images, lower = more aligned)**\n\n"
+        + table1_comparison(standard, robust),
+    ]
+    for summary, paper in ((standard, "standard"), (robust, "robust")):
+        parts.append(
+            f"**Localization, `{summary['model']}` (Table 3; means, higher is better; italic "
+            f"rows: paper, ImageNet ResNet-50 {paper})**\n\n" + table3(summary, paper)
+        )
+    for summary in (standard, robust):
+        parts.append(
+            f"**GT-Loc, `{summary['model']}` (Fig. 5/6; fraction of images with IoU > 0.5 at "
+            f"threshold percentile q)**\n\n" + gt_loc_table(summary)
+        )
+    for summary in (standard, robust):
+        parts.append(
+            f"**Alignment vs localization, `{summary['model']}` (Table 2; Pearson r of "
+            f"−‖X−Y‖ with X's score; paper, standard ImageNet: SM–BSM 0.40/0.46/−0.19/0.07, "
+            f"IG–AGI 0.24/0.25/0.05/−0.03, IG–BIG 0.35/0.30/0.20/−0.03)**\n\n" + table2(summary)
+        )
+    return "\n\n".join(parts)

@@ -1,6 +1,7 @@
 """Where ``evaluate`` gets labelled images with boxes (the shapes test split, streamed), and
 ``evaluate_model``: a registered model by name, as the CLI and the benchmark run it."""
 
+import hashlib
 from collections.abc import Callable, Iterator
 
 import torch
@@ -9,6 +10,7 @@ from boundary_core.data.shapes import TEST_SEED, make_batch
 from boundary_core.evaluation.run import EvalBatch, evaluate
 from boundary_core.explain import METHODS, Settings
 from boundary_core.models import get_spec, load_model
+from boundary_core.models.shapes import weights_path
 
 BOXED_DATASETS = ("shapes64",)  # datasets whose images come with ground-truth object boxes
 
@@ -25,6 +27,12 @@ def shapes_test_batches(n: int, batch_size: int, *, start: int = 0) -> Iterator[
         batch = make_batch(indices, seed=TEST_SEED)
         yield EvalBatch(batch.images, batch.labels, batch.boxes,
                         torch.tensor(list(indices), dtype=torch.long))  # fmt: skip
+
+
+def weights_digest(name: str) -> str | None:
+    """SHA-256 of a shapes model's shipped weights file (``None`` if it has none)."""
+    path = weights_path(name)
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
 
 
 def evaluate_model(
@@ -50,6 +58,8 @@ def evaluate_model(
     )  # fmt: skip
     header = {
         "model": name,
+        "training": spec.training,
+        "weights_sha256": weights_digest(name),  # which weights these numbers belong to
         "dataset": spec.dataset,
         "split": {"name": "test", "seed": TEST_SEED, "first_index": 0, "n": n},
         "batch_size": batch_size,

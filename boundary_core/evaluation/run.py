@@ -12,7 +12,7 @@ non-adversarial x′).
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -80,6 +80,18 @@ class Evaluation:
         return summarize(self)
 
 
+@dataclass
+class _Tally:
+    """What a run accumulates besides scores: seconds per stage, reasons, winning attacks."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    winners: Counter = field(default_factory=Counter)
+
+    def spent(self, name: str, seconds: float) -> None:
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+
+
 def image_seed(seed: int, index: int) -> int:
     """The seed of image ``index``'s random draws (distinct for every (seed, index < 10⁶))."""
     return seed * 1_000_003 + index
@@ -126,7 +138,7 @@ def _per_image(model, x, target, indices, boundary, methods, settings) -> Attrib
     )
 
 
-def _attribute(model, x, target, indices, boundary, methods, settings, seconds, unavailable):
+def _attribute(model, x, target, indices, boundary, methods, settings, tally: _Tally):
     """All maps ``(B, C, H, W)`` and deltas ``(B,)`` of one batch of correctly classified images;
     rows of NaN where a boundary method had no boundary point."""
     everyone = torch.arange(len(x), device=x.device)
@@ -147,9 +159,9 @@ def _attribute(model, x, target, indices, boundary, methods, settings, seconds, 
     for rows, result in parts:
         maps |= _scatter(result.maps, rows, len(x))
         deltas |= _scatter(result.deltas, rows, len(x))
-        for name, spent in result.seconds.items():
-            seconds[f"attribution.{name}"] = seconds.get(f"attribution.{name}", 0.0) + spent
-        unavailable |= result.unavailable
+        for name, seconds in result.seconds.items():
+            tally.spent(f"attribution.{name}", seconds)
+        tally.unavailable |= result.unavailable
     return maps, deltas
 
 
@@ -163,7 +175,7 @@ def _boundary_scores(boundary: BoundaryResult) -> dict[str, np.ndarray]:
     }
 
 
-def _evaluate_batch(model, batch, methods, preset, steps, settings, seconds, unavailable, counts):
+def _evaluate_batch(model, batch, methods, preset, steps, settings, tally: _Tally):
     """Per-image scores of the correctly classified images of ``batch`` (maps are dropped)."""
     device = next(model.parameters(), torch.empty(0)).device
     x, labels = batch.images.to(device), batch.labels.to(device)
@@ -174,15 +186,15 @@ def _evaluate_batch(model, batch, methods, preset, steps, settings, seconds, una
     x, target = x[correct], labels[correct]
     start = time.perf_counter()
     boundary = find_boundary(model, x, preset=preset, seed=settings.seed, steps=steps)
-    seconds["search"] = seconds.get("search", 0.0) + time.perf_counter() - start
-    counts.update(m for m, found in zip(boundary.method, boundary.found.tolist(), strict=True)
-                  if found)  # fmt: skip
+    tally.spent("search", time.perf_counter() - start)
+    found = boundary.found.tolist()
+    tally.winners.update(m for m, ok in zip(boundary.method, found, strict=True) if ok)
     keep = correct.cpu()
     maps, deltas = _attribute(model, x, target, batch.indices[keep], boundary, methods, settings,
-                              seconds, unavailable)  # fmt: skip
+                              tally)  # fmt: skip
     start = time.perf_counter()
     scores = batch_scores(maps, deltas, batch.boxes[keep].numpy())
-    seconds["metrics"] = seconds.get("metrics", 0.0) + time.perf_counter() - start
+    tally.spent("metrics", time.perf_counter() - start)
     scores |= _boundary_scores(boundary)
     scores["index"] = batch.indices[keep].double().numpy()
     return scores
@@ -227,17 +239,16 @@ def evaluate(
         raise ValueError(f"unknown method(s) {', '.join(unknown) or '(none given)'}; "
                          f"known: {', '.join(KNOWN_METHODS)}")  # fmt: skip
     settings = Settings() if settings is None else settings
-    seconds, unavailable, counts, parts, n_images = {}, {}, Counter(), [], 0
+    tally, parts, n_images = _Tally(), [], 0
     start = time.perf_counter()
     for batch in batches:
-        parts.append(_evaluate_batch(model, batch, tuple(methods), preset, steps, settings,
-                                     seconds, unavailable, counts))  # fmt: skip
+        parts.append(_evaluate_batch(model, batch, tuple(methods), preset, steps, settings, tally))
         n_images += len(batch)
         if progress:
             progress(len(batch))
-    seconds["total"] = time.perf_counter() - start
+    tally.seconds["total"] = time.perf_counter() - start
     return Evaluation(
         methods=tuple(methods), scores=_concatenate(parts), n_images=n_images, preset=preset,
-        search_steps=steps, settings=settings, boundary_methods=dict(counts),
-        unavailable=unavailable, seconds=seconds,
+        search_steps=steps, settings=settings, boundary_methods=dict(tally.winners),
+        unavailable=tally.unavailable, seconds=tally.seconds,
     )  # fmt: skip

@@ -2,19 +2,28 @@
 results as data keyed by model, image hash and settings)."""
 
 import hashlib
+import os
 import warnings
 
 import numpy as np
 import streamlit as st
 import torch
 
-from boundary_core.data.images import preprocess, read_image_bytes
-from boundary_core.data.photos import load_photo
 from boundary_core.device import default_device, describe
-from boundary_core.explain import METHODS, Settings, explain_image
+from boundary_core.explain import EXTRA_BASELINES, METHODS, Settings, explain_image
+from boundary_core.metrics import cosine_distance, l2_distance
 from boundary_core.models import get_spec, load_model
 
 warnings.filterwarnings("ignore", module=r"captum\..*")
+
+# On a shared 2-core CPU, torch's intra-op threads spin-wait on each other: one explanation of a
+# 64×64 shapes image took 87 s with 2 threads and 0.5 s with 1 (measured). Override with
+# BAE_TORCH_THREADS on a machine with idle cores.
+if default_device().type == "cpu":
+    torch.set_num_threads(int(os.environ.get("BAE_TORCH_THREADS", "1")))
+
+IG_BASELINES = ("black", "white", *EXTRA_BASELINES)  # blur, noise, color
+PLAIN_METHODS = tuple(m for m in METHODS if not m.startswith("ig_"))  # sm, sg, gxi, deeplift, …
 
 
 @st.cache_resource(show_spinner="Loading model…")
@@ -26,38 +35,82 @@ def device_label() -> str:
     return describe(default_device())
 
 
-def image_from_upload(data: bytes, size: int) -> np.ndarray:
-    """Uploaded bytes → ``(3, size, size)`` float32 array; raises ValueError with a clear reason."""
-    return preprocess(read_image_bytes(data), size).numpy()
-
-
-def image_from_gallery(name: str, size: int) -> np.ndarray:
-    return load_photo(name, size).numpy()
-
-
 def image_key(image: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(image).tobytes()).hexdigest()[:16]
+
+
+def methods_for(baselines: tuple[str, ...]) -> tuple[str, ...]:
+    """Explain's method list with IG once per chosen baseline, in the paper's panel order."""
+    unknown = [b for b in baselines if b not in IG_BASELINES]
+    if unknown:
+        raise ValueError(f"unknown IG baseline(s) {unknown}; choose from {IG_BASELINES}")
+    return ("sm", *(f"ig_{b}" for b in baselines), *PLAIN_METHODS[1:])
+
+
+def hex_to_rgb(colour: str) -> tuple[float, float, float]:
+    """``"#rrggbb"`` → three floats in [0, 1]."""
+    value = colour.lstrip("#")
+    if len(value) != 6:
+        raise ValueError(f"expected a colour like #808080, got {colour!r}")
+    return tuple(int(value[i : i + 2], 16) / 255 for i in (0, 2, 4))
+
+
+def _progress_bar(callback):
+    if callback is None:
+        return None
+    return lambda fraction, message: callback(min(max(fraction, 0.0), 1.0), message)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def cached_explanation(
     model_name: str, key: str, image: np.ndarray, preset: str, search_steps: int | None,
-    methods: tuple[str, ...] = METHODS, settings: Settings | None = None, _progress=None,
+    baselines: tuple[str, ...] = ("black", "white"), colour: str = "#808080", _progress=None,
 ) -> dict:  # fmt: skip
-    """Everything one Explain view draws, as plain numpy arrays and a JSON-able summary."""
-    del key  # part of the cache key only (the image array is hashed too, this keeps keys short)
+    """Everything one Explain view draws, as plain numpy arrays and a JSON-able summary.
+
+    Cached per (model, image hash, preset, budget, baselines, colour); heatmap options are not
+    part of the key, so restyling never recomputes.
+    """
+    del key  # part of the cache key only (the image array is hashed too)
     spec = get_spec(model_name)
     model = cached_model(model_name)
     x = torch.from_numpy(image).to(default_device())
+    settings = Settings(baseline_color=hex_to_rgb(colour))
     explanation = explain_image(
-        model, x, spec.class_names, methods=methods, preset=preset, settings=settings or Settings(),
-        search_steps=search_steps, progress=_progress,
+        model, x, spec.class_names, methods=methods_for(baselines), preset=preset,
+        settings=settings, search_steps=search_steps, progress=_progress_bar(_progress),
     )  # fmt: skip
     found = bool(explanation.boundary.found[0])
+    summary = explanation.summary()
+    summary["model"] = model_name
+    summary["settings"] = {"preset": preset, "search_steps": search_steps,
+                           "baselines": list(baselines), "colour": colour}  # fmt: skip
     return {
-        "summary": explanation.summary(),
+        "summary": summary,
         "input": image,
         "boundary": explanation.boundary.point[0].cpu().numpy() if found else None,
         "maps": {k: v[0].cpu().numpy() for k, v in explanation.attributions.maps.items()},
         "probabilities": explanation.probabilities.cpu().numpy(),
+        "class_names": list(spec.class_names),
     }
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def cached_prediction(model_name: str, key: str, image: np.ndarray) -> np.ndarray:
+    """Softmax probabilities ``(K,)`` of one ``(3, H, W)`` image."""
+    del key
+    model = cached_model(model_name)
+    with torch.no_grad():
+        logits = model(torch.from_numpy(image)[None].to(default_device()))
+    return logits.softmax(dim=1)[0].cpu().numpy()
+
+
+def alignment(result: dict) -> dict[str, float | None]:
+    """Per-image ‖SM − BSM‖, ‖IG − BIG‖ (raw ℓ2, Table 1) and their cosine distances."""
+    maps = result["maps"]
+    out = {}
+    for pair, (a, b) in {"sm_bsm": ("sm", "bsm"), "ig_big": ("ig_black", "big")}.items():
+        present = a in maps and b in maps
+        out[f"{pair}_l2"] = l2_distance(maps[a], maps[b]) if present else None
+        out[f"{pair}_cosine"] = cosine_distance(maps[a], maps[b]) if present else None
+    return out

@@ -1,0 +1,119 @@
+"""Sidebar widgets shared by the pages; each returns plain values and keeps them in the URL."""
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from boundary_core.models import get_spec, list_models
+from boundary_core.search import PRESETS
+from ui.compute import IG_BASELINES, device_label
+from ui.panels import HeatmapStyle
+from ui.sources import (
+    DOMAINS,
+    Picture,
+    gallery_names,
+    gallery_picture,
+    models_for,
+    upload_picture,
+    uploaded_bytes,
+)
+from ui.state import init, init_many, publish
+
+BUDGETS = ("default", "10", "20", "50", "100", "200", "500")
+BLURS = ("auto", "0", "0.5", "1", "1.5", "2", "3", "4", "6", "8")
+STYLE_HELP = ("paper: mean over channels, Gaussian blur, signed_max, jet on a fixed [−1, 1] "
+              "scale. captum: channel sum, 2% outlier clip, red–white–green.")  # fmt: skip
+BLUR_HELP = "auto = the paper's σ = 10 at 224 px, scaled to this image's size."
+BASELINE_LABELS = {"black": "black", "white": "white", "blur": "blurred", "noise": "uniform noise",
+                   "color": "custom colour"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ImageChoice:
+    domain: str
+    model: str
+    picture: Picture | None  # None: nothing to show yet (no upload)
+    error: str | None = None  # why the upload could not be used
+
+
+def _select(label: str, key: str, options, default=None, **kwargs):
+    init(key, default if default is not None else options[0], options)
+    return st.selectbox(label, options, key=key, **kwargs)
+
+
+def image_controls(domains=tuple(DOMAINS), model_filter=None) -> ImageChoice:
+    """Domain (photo gallery, shapes gallery, upload), model and image; errors as a message."""
+    domain = _select("Images", "domain", list(domains), format_func=DOMAINS.get)
+    names = [spec.name for spec in list_models()]
+    options = models_for(domain, names if model_filter is None else model_filter(names))
+    model = _select("Model", "model", options, help="Registered models; all run offline.")
+    spec = get_spec(model)
+    st.caption(f"{spec.dataset} · {'×'.join(map(str, spec.input_size))} · {spec.training}")
+    size = spec.input_size[1]
+    if domain == "upload":
+        upload = st.file_uploader("Upload an image", help="PNG, JPEG, … (large images are "
+                                  "refused; the image is centre-cropped and resized).")  # fmt: skip
+        data = uploaded_bytes(upload)
+        if data is None:
+            return ImageChoice(domain, model, None)
+        try:
+            return ImageChoice(domain, model, upload_picture(data, size))
+        except ValueError as error:
+            return ImageChoice(domain, model, None, str(error))
+    key = "photo" if domain == "photos" else "shape"
+    name = _select("Gallery image", key, gallery_names(domain))
+    return ImageChoice(domain, model, gallery_picture(domain, name, size))
+
+
+def search_controls() -> tuple[str, int | None]:
+    """Boundary-search preset and budget (DDN steps for fast, steps per attack for paper)."""
+    preset = _select(
+        "Boundary search", "preset", list(PRESETS),
+        help="fast: DDN + bisection (~50 gradients). paper: PGD ladder + CW + AutoPGD (~1000).",
+    )  # fmt: skip
+    init("steps", "default", BUDGETS)
+    budget = st.select_slider("Search budget (steps)", BUDGETS, key="steps",
+                              help="'default' = the preset's own budget.")  # fmt: skip
+    return preset, None if budget == "default" else int(budget)
+
+
+def baseline_controls() -> tuple[tuple[str, ...], str]:
+    """IG baselines (multi-select) and the custom colour."""
+    init_many("baselines", ("black", "white"), IG_BASELINES)
+    chosen = st.multiselect("IG baselines", IG_BASELINES, key="baselines",
+                            format_func=BASELINE_LABELS.get)  # fmt: skip
+    colour = "#808080"
+    if "color" in chosen:
+        init("colour", "#808080", kind=_hex)
+        colour = st.color_picker("Custom baseline colour", key="colour")
+    return tuple(b for b in IG_BASELINES if b in chosen), colour
+
+
+def _hex(value: str) -> str:
+    value = value if value.startswith("#") else "#" + value
+    if len(value) != 7 or any(c not in "0123456789abcdefABCDEF" for c in value[1:]):
+        raise ValueError(value)
+    return value
+
+
+def heatmap_controls() -> HeatmapStyle:
+    init("style", "paper", ("paper", "captum"))
+    style = st.radio("Heatmap", ["paper", "captum"], horizontal=True, key="style", help=STYLE_HELP)
+    blur = "0"
+    if style == "paper":
+        init("blur", "auto", BLURS)
+        blur = st.select_slider("Blur σ (pixels)", BLURS, key="blur", help=BLUR_HELP)
+    init("alpha", 0.5, kind=lambda v: min(max(float(v), 0.0), 1.0))
+    alpha = st.slider("Overlay opacity", 0.0, 1.0, step=0.05, key="alpha")
+    return HeatmapStyle(style, None if blur == "auto" else float(blur), alpha)
+
+
+def device_caption() -> None:
+    st.caption(f"Computing on **{device_label()}**. Results are cached per model, image and "
+               "settings: switching back is instant.")  # fmt: skip
+
+
+def share(keys=("domain", "model", "photo", "shape", "preset", "steps", "baselines", "colour",
+                "style", "blur", "alpha")) -> None:  # fmt: skip
+    """Put this view's settings in the URL (copy the address bar to share the view)."""
+    publish([k for k in keys if k in st.session_state])

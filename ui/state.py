@@ -1,0 +1,73 @@
+"""Widget state that lives in the URL: each shared setting starts from ``?key=value`` when the
+value is valid, and the page writes its settings back, so a view can be shared and reopened.
+
+Pattern: ``init(key, default, options)`` before the widget (which is created with ``key=`` and
+no default of its own), then ``publish(keys)`` once every widget has run.
+"""
+
+import logging
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+
+import streamlit as st
+
+LOG = logging.getLogger("boundary_explorer")
+
+
+def _parse(raw, default, options: Sequence | None, kind: Callable):
+    try:
+        value = kind(raw)
+    except (TypeError, ValueError):
+        return default
+    if options is not None and value not in options:
+        return default
+    return value
+
+
+def init(key: str, default, options: Sequence | None = None, kind: Callable = str) -> None:
+    """Set ``session_state[key]`` once: from the URL if valid there, else ``default``; reset it
+    to ``default`` when it is no longer one of ``options`` (e.g. another model's list)."""
+    if key in st.session_state:
+        if options is not None and st.session_state[key] not in options:
+            st.session_state[key] = default
+        return
+    raw = st.query_params.get(key)
+    st.session_state[key] = default if raw is None else _parse(raw, default, options, kind)
+
+
+def init_many(key: str, default: Sequence, options: Sequence) -> None:
+    """``init`` for a multiselect: ``?key=a&key=b``; unknown entries are dropped."""
+    if key in st.session_state:
+        return
+    raw = st.query_params.get_all(key)
+    chosen = [value for value in raw if value in options]
+    st.session_state[key] = chosen if raw else list(default)
+
+
+def publish(keys: Sequence[str]) -> None:
+    """Write the current value of each key into the URL query string."""
+    values = {}
+    for key in keys:
+        value = st.session_state.get(key)
+        if value is None:
+            continue
+        values[key] = [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
+    if {k: st.query_params.get_all(k) for k in values} != {
+        k: v if isinstance(v, list) else [v] for k, v in values.items()
+    }:
+        st.query_params.from_dict(values)
+
+
+@contextmanager
+def friendly_errors(what: str = "this view"):
+    """Run a page body; an unexpected exception becomes a short ``st.error`` (the traceback goes
+    to the server log only). ``st.stop``/``st.rerun`` pass through (they are BaseExceptions)."""
+    try:
+        yield
+    except Exception as error:  # noqa: BLE001 - last line of defence for users
+        LOG.exception("page body failed")
+        message = str(error).splitlines()[0][:200] if str(error) else ""
+        st.error(
+            f"Sorry, {what} could not be computed ({type(error).__name__}"
+            f"{': ' + message if message else ''}). Try other settings or another image."
+        )

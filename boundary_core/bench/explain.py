@@ -22,7 +22,10 @@ def page_timings(page: str) -> tuple[float, float]:
     """Seconds for the page's first run (cold caches) and for an identical re-run."""
     from streamlit.testing.v1 import AppTest
 
-    app = AppTest.from_file(page, default_timeout=600)
+    from pathlib import Path
+
+    # AppTest resolves relative paths against the calling file; the page path is the user's (cwd).
+    app = AppTest.from_file(str(Path(page).resolve()), default_timeout=600)
     start = time.perf_counter()
     app.run()
     first = time.perf_counter() - start

@@ -41,14 +41,17 @@ def _select(label: str, key: str, options, default=None, **kwargs):
     return st.selectbox(label, options, key=key, **kwargs)
 
 
-def image_controls(domains=tuple(DOMAINS), model_filter=None) -> ImageChoice:
-    """Domain (photo gallery, shapes gallery, upload), model and image; errors as a message."""
+def image_controls(domains=tuple(DOMAINS), fixed_model: str | None = None) -> ImageChoice:
+    """Domain (photo gallery, shapes gallery, upload), model (unless ``fixed_model``) and image;
+    an unusable upload comes back as ``error``, never as an exception."""
     domain = _select("Images", "domain", list(domains), format_func=DOMAINS.get)
-    names = [spec.name for spec in list_models()]
-    options = models_for(domain, names if model_filter is None else model_filter(names))
-    model = _select("Model", "model", options, help="Registered models; all run offline.")
-    spec = get_spec(model)
-    st.caption(f"{spec.dataset} · {'×'.join(map(str, spec.input_size))} · {spec.training}")
+    if fixed_model is None:
+        options = models_for(domain, [spec.name for spec in list_models()])
+        model = _select("Model", "model", options, help="Registered models; all run offline.")
+        spec = get_spec(model)
+        st.caption(f"{spec.dataset} · {'×'.join(map(str, spec.input_size))} · {spec.training}")
+    else:
+        model, spec = fixed_model, get_spec(fixed_model)
     size = spec.input_size[1]
     if domain == "upload":
         upload = st.file_uploader("Upload an image", help="PNG, JPEG, … (large images are "

@@ -1,0 +1,45 @@
+"""Baselines and counterfactuals: IG black vs white vs BIG (paper Fig. 7/12), and erasing a
+region to test what a map claims."""
+
+import streamlit as st
+
+from ui.compare import baseline_row
+from ui.controls import device_caption, heatmap_controls, image_controls, search_controls, share
+from ui.counterfactual import counterfactual_view, erase_controls
+from ui.state import friendly_errors
+from ui.views import explain
+
+st.set_page_config(page_title="Baselines & Counterfactuals · Boundary Attribution Explorer",
+                   layout="wide")  # fmt: skip
+st.title("Baselines and counterfactuals")
+
+with friendly_errors("this view"):
+    with st.sidebar:
+        choice = image_controls()
+        preset, steps = search_controls()
+        style = heatmap_controls()
+    device_caption()
+    if choice.error:
+        st.error(f"Could not use this image: {choice.error}")
+        st.stop()
+    if choice.picture is None:
+        st.info("Upload an image, or pick a gallery.")
+        st.stop()
+    picture = choice.picture
+    result = explain(choice.model, picture, preset, steps, ("black", "white"))
+
+    st.subheader("Which baseline? (Fig. 7/12)")
+    st.markdown(
+        "IG explains the change from a baseline to the image, so it cannot credit pixels that "
+        "equal the baseline: with a black baseline dark objects vanish, with a white one bright "
+        "objects do. BIG's baseline is the nearest boundary point x′, chosen by the model."
+    )
+    baseline_row(result, picture, style)
+
+    st.subheader("Erase a region, watch the prediction")
+    with st.sidebar:
+        st.divider()
+        erasure = erase_controls(picture)
+    share(("domain", "model", "photo", "shape", "preset", "steps", "style", "blur", "alpha",
+           "erase", "cols", "rows", "fill"))  # fmt: skip
+    counterfactual_view(choice.model, picture, erasure, result)

@@ -1,0 +1,79 @@
+"""Standard vs robust (paper Fig. 3/4 and Table 1 for one image) and the baseline comparison of
+Fig. 7/12: Streamlit drawing blocks over cached results."""
+
+import pandas as pd
+import streamlit as st
+
+from ui.compute import alignment
+from ui.panels import HeatmapStyle, heatmap, image_rgb, upscale
+from ui.sources import Picture
+
+PAIR = ("shapes-standard", "shapes-robust")
+FIGURE3 = ("sm", "bsm", "ig_black", "big")  # the paper's Figure 3/4 columns
+TILE_TITLES = {"sm": "SM", "bsm": "BSM", "ig_black": "IG (black)", "big": "BIG",
+               "ig_white": "IG (white)"}  # fmt: skip
+
+
+def tiles(result: dict, methods, style: HeatmapStyle, picture: Picture, with_input=True):
+    """``(caption, rgb)``: the input, the chosen maps (missing ones skipped) and x′."""
+    image = result["input"]
+    out = [("input", image_rgb(image))] if with_input else []
+    for name in methods:
+        if name in result["maps"]:
+            out.append((TILE_TITLES.get(name, name), heatmap(image, result["maps"][name], style)))
+    if result["boundary"] is not None:
+        out.append(("boundary point x′", image_rgb(result["boundary"])))
+    return out
+
+
+def tile_row(panels, picture: Picture | None, columns: int | None = None) -> None:
+    grid = st.columns(columns or len(panels))
+    box = picture.box if picture else None
+    for column, (caption, rgb) in zip(grid, panels, strict=False):
+        column.image(upscale(rgb, 192, box), caption=caption, width="stretch")
+
+
+def row_label(name: str, result: dict) -> str:
+    summary = result["summary"]
+    prediction, boundary = summary["prediction"], summary["boundary"]
+    text = f"**{name}** → {prediction['label']} (p = {prediction['probability']:.2f})"
+    if boundary["found"]:
+        text += f"; x′ is {boundary['label']} at ℓ2 distance {boundary['distance_l2']:.3f}"
+    return text
+
+
+def figure3_grid(results: dict[str, dict], picture: Picture, style: HeatmapStyle) -> None:
+    """One row per model: input, SM, BSM, IG, BIG, x′ (paper Fig. 3/4)."""
+    for name, result in results.items():
+        st.markdown(row_label(name, result))
+        tile_row(tiles(result, FIGURE3, style, picture), picture, 6)
+
+
+def alignment_frame(results: dict[str, dict]) -> pd.DataFrame:
+    """Rows ‖SM−BSM‖, ‖IG−BIG‖ and their 1 − cos; one column per model (Table 1, one image)."""
+    rows = {
+        "‖SM − BSM‖ (raw ℓ2)": "sm_bsm_l2", "1 − cos(SM, BSM)": "sm_bsm_cosine",
+        "‖IG − BIG‖ (raw ℓ2)": "ig_big_l2", "1 − cos(IG, BIG)": "ig_big_cosine",
+    }  # fmt: skip
+    numbers = {name: alignment(result) for name, result in results.items()}
+    frame = pd.DataFrame(
+        {name: [numbers[name][key] for key in rows.values()] for name in results},
+        index=list(rows),
+    )
+    frame.index.name = "lower = map closer to its boundary version"
+    return frame
+
+
+def alignment_table(results: dict[str, dict]) -> None:
+    frame = alignment_frame(results)
+    st.dataframe(frame.style.format("{:.3f}", na_rep="–"), width="stretch")
+    st.caption(
+        "Raw ℓ2 distances shrink partly because robust models have smaller gradients; the cosine "
+        "distance (1 − cos) compares directions only. The paper's Table 1 reports raw ℓ2."
+    )
+
+
+def baseline_row(result: dict, picture: Picture, style: HeatmapStyle) -> None:
+    """Fig. 7/12: IG with a black and a white baseline next to BIG on one image."""
+    panels = tiles(result, ("ig_black", "ig_white", "big"), style, picture)
+    tile_row(panels, picture, 5)

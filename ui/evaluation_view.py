@@ -1,0 +1,87 @@
+"""The Evaluate page's pieces: shipped ``evaluate`` results, GT-Loc curves, and a live run."""
+
+import json
+from pathlib import Path
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from boundary_core.device import default_device
+from boundary_core.evaluation import evaluate_model
+from boundary_core.evaluation.tables import LABELS, gt_loc_table, table1_comparison, table3, table5
+
+RESULTS_DIR = Path(__file__).resolve().parents[1] / "assets" / "results"
+SHIPPED = ("shapes-standard", "shapes-robust")
+PAPER_ROW = {"shapes-standard": "standard", "shapes-robust": "robust"}
+
+
+def load_summary(name: str, folder: Path = RESULTS_DIR) -> dict | None:
+    """The shipped ``evaluate`` JSON of a model, or None if it is absent or unreadable."""
+    path = folder / f"evaluate-{name}.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def gt_loc_figure(summary: dict, blurred: bool = False) -> go.Figure:
+    """GT-Loc (fraction of images whose highlighted box has IoU > 0.5) against the threshold
+    percentile, one line per method (paper Fig. 5/6, 13/14)."""
+    key = "gt_loc_curve_blur" if blurred else "gt_loc_curve"
+    figure = go.Figure()
+    for method, entry in summary["metrics"].items():
+        curve = entry.get(key)
+        if not curve:
+            continue
+        width = 4 if method == "big" else 2
+        figure.add_scatter(x=curve["percentiles"], y=curve["gt_loc"], mode="lines+markers",
+                           name=LABELS.get(method, method), line=dict(width=width))  # fmt: skip
+    figure.update_layout(
+        height=340, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="threshold percentile q",
+        yaxis_title="GT-Loc", yaxis_range=[0, 1], legend=dict(orientation="h", y=-0.25),
+        title=f"{summary['model']}{' (blur σ = 3)' if blurred else ''}",
+    )  # fmt: skip
+    return figure
+
+
+def run_facts(summary: dict) -> str:
+    seconds = summary.get("seconds", {}).get("total")
+    return (f"{summary['n_evaluated']} of {summary['n_images']} test images evaluated "
+            f"({summary['n_skipped_misclassified']} misclassified, skipped); search "
+            f"`{summary['search']['preset']}`; {summary.get('device', '?')}"
+            + (f"; {seconds:.0f} s" if seconds else ""))  # fmt: skip
+
+
+def shipped_view(summaries: dict[str, dict], blurred: bool) -> None:
+    """Tables 5, 1 and 3 and the GT-Loc curves for the shipped results that exist."""
+    for name, summary in summaries.items():
+        st.caption(f"`{name}`: {run_facts(summary)}")
+    st.markdown("**Boundary search (Table 5)**\n\n" + table5(summaries))
+    if len(summaries) == 2:
+        st.markdown("**Alignment (Table 1; lower = closer to the boundary version)**\n\n"
+                    + table1_comparison(*summaries.values()))  # fmt: skip
+    columns = st.columns(len(summaries))
+    for column, (name, summary) in zip(columns, summaries.items(), strict=True):
+        with column:
+            st.markdown(f"**Localization, `{name}`** (Table 3; means, higher is better; italic: "
+                        f"the paper's ImageNet numbers)\n\n"
+                        + table3(summary, PAPER_ROW.get(name)))  # fmt: skip
+            st.plotly_chart(gt_loc_figure(summary, blurred), width="stretch", key=f"gt_{name}")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def live_summary(model: str, n: int, preset: str, _progress=None) -> dict:
+    """``evaluate`` on the first ``n`` test images (cached per model, n and preset)."""
+    return evaluate_model(model, n, batch_size=min(n, 4), preset=preset, device=default_device(),
+                          progress=_progress)  # fmt: skip
+
+
+def live_view(summary: dict) -> None:
+    st.caption(run_facts(summary))
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Localization (means)**\n\n" + table3(summary))
+    with right:
+        st.plotly_chart(gt_loc_figure(summary, True), width="stretch", key="gt_live")
+    with st.expander("GT-Loc table"):
+        st.markdown(gt_loc_table(summary))

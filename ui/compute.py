@@ -32,7 +32,7 @@ def cached_model(name: str) -> torch.nn.Module:
 
 
 def device_label() -> str:
-    return describe(default_device())
+    return describe(default_device()).replace("(1 threads)", "(1 thread)")
 
 
 def image_key(image: np.ndarray) -> str:

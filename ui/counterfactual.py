@@ -59,8 +59,8 @@ def share_inside(attribution: np.ndarray, box) -> float:
 
 
 def claims_frame(maps: dict[str, np.ndarray], box) -> pd.DataFrame:
-    rows = {TITLES.get(name, name): share_inside(values, box) for name, values in maps.items()}
-    return pd.DataFrame({"positive attribution inside the erased region": rows})
+    shares = {TITLES.get(name, name): [share_inside(values, box)] for name, values in maps.items()}
+    return pd.DataFrame(shares, index=["share inside"])  # one row: a map per column
 
 
 def prediction_frame(model: str, images: dict[str, np.ndarray], class_names, top: int = 3):
@@ -93,7 +93,9 @@ def counterfactual_view(model: str, picture: Picture, erasure: Erasure, result: 
         )
         st.dataframe(prediction_frame(model, {"before": picture.image, "after": erasure.image},
                                       names), width="stretch")  # fmt: skip
-    st.markdown("**What each map claimed about this region** (a map that puts much positive "
-                "attribution here predicts a large drop when it is erased)")  # fmt: skip
+    st.markdown(
+        "**What each map claimed about this region**: the share of its positive attribution "
+        "inside it (a large share predicts a large drop when it is erased)"
+    )
     st.dataframe(claims_frame(result["maps"], erasure.box).style.format("{:.2f}", na_rep="–"),
                  width="stretch")  # fmt: skip

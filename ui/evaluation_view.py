@@ -60,13 +60,15 @@ def shipped_view(summaries: dict[str, dict], blurred: bool) -> None:
     if len(summaries) == 2:
         st.markdown("**Alignment (Table 1; lower = closer to the boundary version)**\n\n"
                     + table1_comparison(*summaries.values()))  # fmt: skip
+    for name, summary in summaries.items():
+        title = (f"**Localization, `{name}`** (Table 3; means, higher is better; italic rows: "
+                 "the paper's ImageNet ResNet-50)")  # fmt: skip
+        st.markdown(title + "\n\n" + table3(summary, PAPER_ROW.get(name)))
+    st.markdown("**GT-Loc** (Fig. 5/6: fraction of images whose highlighted region's box has IoU "
+                "> 0.5 with the true box, against the threshold percentile)")  # fmt: skip
     columns = st.columns(len(summaries))
     for column, (name, summary) in zip(columns, summaries.items(), strict=True):
-        with column:
-            st.markdown(f"**Localization, `{name}`** (Table 3; means, higher is better; italic: "
-                        f"the paper's ImageNet numbers)\n\n"
-                        + table3(summary, PAPER_ROW.get(name)))  # fmt: skip
-            st.plotly_chart(gt_loc_figure(summary, blurred), width="stretch", key=f"gt_{name}")
+        column.plotly_chart(gt_loc_figure(summary, blurred), width="stretch", key=f"gt_{name}")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -43,16 +43,16 @@ def headline(result: dict, columns=None) -> None:
     prediction, boundary = summary["prediction"], summary["boundary"]
     columns = columns or st.columns(4)
     columns[0].metric("Prediction", prediction["label"], f"p = {prediction['probability']:.3f}",
-                      delta_color="off")  # fmt: skip
+                      delta_color="off", delta_arrow="off")  # fmt: skip
     if not boundary["found"]:
         columns[1].error("No boundary point found: BSM and BIG are unavailable.")
         return
     columns[1].metric("Boundary label", boundary["label"], f"p = {boundary['probability']:.3f}",
-                      delta_color="off")  # fmt: skip
+                      delta_color="off", delta_arrow="off")  # fmt: skip
     columns[2].metric("ℓ2 distance to x′", f"{boundary['distance_l2']:.4f}")
     if len(columns) > 3:
-        columns[3].metric("Search", boundary["method"], f"{boundary['gradient_evals']} gradients, "
-                          f"{boundary['seconds']:.1f} s", delta_color="off")  # fmt: skip
+        cost = f"{boundary['gradient_evals']} gradients, {boundary['seconds']:.1f} s"
+        columns[3].metric("Search", boundary["method"], cost, delta_color="off", delta_arrow="off")
 
 
 def panel_grid(panels, columns: int = 6, picture: Picture | None = None, width: int = 192):

@@ -15,9 +15,10 @@ SHIPPED = ("shapes-standard", "shapes-robust")
 PAPER_ROW = {"shapes-standard": "standard", "shapes-robust": "robust"}
 
 
-def load_summary(name: str, folder: Path = RESULTS_DIR) -> dict | None:
-    """The shipped ``evaluate`` JSON of a model, or None if it is absent or unreadable."""
-    path = folder / f"evaluate-{name}.json"
+def load_summary(name: str, folder: Path | None = None) -> dict | None:
+    """The shipped ``evaluate`` JSON of a model (in ``RESULTS_DIR`` unless ``folder``), or None
+    if it is absent or unreadable."""
+    path = (folder or RESULTS_DIR) / f"evaluate-{name}.json"
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError):

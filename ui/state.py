@@ -51,7 +51,12 @@ def publish(keys: Sequence[str]) -> None:
         value = st.session_state.get(key)
         if value is None:
             continue
-        values[key] = [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
+        if isinstance(value, list):  # multiselect: ?key=a&key=b
+            values[key] = [str(v) for v in value]
+        elif isinstance(value, tuple):  # range slider: ?key=a,b
+            values[key] = ",".join(str(v) for v in value)
+        else:
+            values[key] = str(value)
     if {k: st.query_params.get_all(k) for k in values} != {
         k: v if isinstance(v, list) else [v] for k, v in values.items()
     }:

@@ -1,0 +1,98 @@
+"""Standard vs Robust and Baselines & Counterfactuals under AppTest, plus the numbers they show."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui.counterfactual import share_inside
+from ui.sources import erase_rectangle, shapes_picture, without_distractor
+
+PAGES = Path(__file__).resolve().parents[1] / "pages"
+TIMEOUT = 180
+
+
+def test_standard_vs_robust_shows_both_rows_and_alignment():
+    app = AppTest.from_file(str(PAGES / "2_Standard_vs_Robust.py"), default_timeout=TIMEOUT)
+    app.query_params["shape"] = "02_dark_on_light_triangle"
+    app.run()
+    assert not app.exception, app.exception
+    rows = [m.value for m in app.markdown if m.value.startswith("**shapes-")]
+    assert [r.split("**")[1] for r in rows] == ["shapes-standard", "shapes-robust"]
+    captions = [image.proto.imgs[0].caption for image in app.get("image")]
+    assert captions.count("BIG") == 2 and captions.count("BSM") == 2
+    frame = app.dataframe[0].value
+    assert list(frame.columns) == ["shapes-standard", "shapes-robust"]
+    sm_bsm = frame.loc["‖SM − BSM‖ (raw ℓ2)"]
+    assert np.isfinite(sm_bsm).all() and (sm_bsm > 0).all()
+    assert ((frame.iloc[[1, 3]] >= 0) & (frame.iloc[[1, 3]] <= 2)).all().all()  # 1 − cos ∈ [0, 2]
+
+
+def test_counterfactual_page_erases_rectangle_and_distractor():
+    app = AppTest.from_file(str(PAGES / "3_Baselines_and_Counterfactuals.py"),
+                            default_timeout=TIMEOUT)  # fmt: skip
+    app.query_params.update({"domain": "shapes", "model": "shapes-standard",
+                             "shape": "06_distractor_arrow"})  # fmt: skip
+    app.run()
+    assert not app.exception, app.exception
+    captions = [image.proto.imgs[0].caption for image in app.get("image")]
+    assert {"IG (black)", "IG (white)", "BIG"} <= set(captions)
+    assert app.metric[0].label == "p(arrow)"
+    app.sidebar.slider(key="cols").set_value((0, 10))
+    app.sidebar.slider(key="rows").set_value((0, 10)).run()
+    assert not app.exception
+    assert app.query_params["cols"] == "0,10"
+    app.sidebar.radio(key="erase").set_value("distractor object").run()
+    assert not app.exception
+    assert any("distractor object removed" in c for c in
+               (image.proto.imgs[0].caption for image in app.get("image")))  # fmt: skip
+    claims = app.dataframe[-1].value
+    assert ((claims.values >= 0) & (claims.values <= 1)).all()
+
+
+def test_erase_rectangle_changes_only_the_rectangle():
+    image = np.random.default_rng(0).random((3, 8, 8), dtype=np.float32)
+    out = erase_rectangle(image, (2, 1, 5, 4), "black")
+    assert (out[:, 1:4, 2:5] == 0).all()
+    mask = np.ones((8, 8), bool)
+    mask[1:4, 2:5] = False
+    assert np.array_equal(out[:, mask], image[:, mask])
+    with pytest.raises(ValueError, match="fill"):
+        erase_rectangle(image, (0, 0, 1, 1), "pink")
+
+
+def test_share_inside_by_hand():
+    attribution = np.zeros((1, 4, 4))
+    attribution[0, 0, 0], attribution[0, 3, 3], attribution[0, 1, 1] = 3.0, 1.0, -5.0
+    assert share_inside(attribution, (0, 0, 2, 2)) == pytest.approx(0.75)  # negatives ignored
+    assert np.isnan(share_inside(-np.abs(attribution), (0, 0, 2, 2)))
+
+
+def test_without_distractor_differs_only_around_the_distractor():
+    picture = shapes_picture("06_distractor_arrow")
+    edited = without_distractor(picture)
+    x0, y0, x1, y1 = picture.distractor_box
+    changed = np.abs(edited - picture.image).max(axis=0) > 1 / 255
+    assert changed[y0:y1, x0:x1].any()
+    outside = changed.copy()
+    outside[max(y0 - 2, 0) : y1 + 2, max(x0 - 2, 0) : x1 + 2] = False
+    assert not outside.any()
+
+
+def test_a_shared_url_reopens_the_same_view():
+    page = str(PAGES / "3_Baselines_and_Counterfactuals.py")
+    first = AppTest.from_file(page, default_timeout=TIMEOUT)
+    first.query_params.update({"domain": "shapes", "model": "shapes-standard"})
+    first.run()
+    first.sidebar.selectbox(key="shape").select("07_distractor_star")
+    first.sidebar.slider(key="cols").set_value((3, 20))
+    first.sidebar.selectbox(key="fill").select("blur").run()
+    shared = dict(first.query_params)
+    second = AppTest.from_file(page, default_timeout=TIMEOUT)
+    second.query_params.update(shared)
+    second.run()
+    assert not second.exception, second.exception
+    assert second.sidebar.selectbox(key="shape").value == "07_distractor_star"
+    assert second.sidebar.slider(key="cols").value == (3, 20)
+    assert second.sidebar.selectbox(key="fill").value == "blur"

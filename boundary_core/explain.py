@@ -49,7 +49,7 @@ def _ig(model, x, target, kind, settings):
 
 
 def _method_table(model, x, target, boundary, settings) -> dict[str, Callable]:
-    point = boundary.point
+    point = boundary.point if boundary is not None else None
     table = {
         "sm": lambda: attr.saliency(model, x, target),
         "sg": lambda: attr.smoothgrad(

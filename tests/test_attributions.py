@@ -195,3 +195,21 @@ def test_baselines():
     assert torch.allclose(color[0, :, 5, 5], torch.tensor([0.1, 0.2, 0.3]))
     with pytest.raises(ValueError):
         attr.make_baseline("sepia", x)
+
+
+def test_agi_false_classes_do_not_depend_on_the_batch():
+    from boundary_core.attributions.agi import sample_false_classes
+
+    labels = torch.tensor([0, 3, 3, 7])
+    together = sample_false_classes(labels, 10, 4, seed=1)
+    alone = torch.cat([sample_false_classes(labels[i : i + 1], 10, 4, seed=1) for i in range(4)])
+    assert torch.equal(together, alone)
+    assert all(int(label) not in row.tolist() for label, row in zip(labels, together, strict=True))
+    assert len(set(together[1].tolist())) == 4  # without replacement
+
+
+def test_attribute_all_without_boundary_reports_bsm_big_unavailable(tiny_cnn, images):
+    from boundary_core.explain import attribute_all
+
+    result = attribute_all(tiny_cnn, images, tiny_cnn(images).argmax(1), None, ("sm", "bsm", "big"))
+    assert set(result.maps) == {"sm"} and set(result.unavailable) == {"bsm", "big"}

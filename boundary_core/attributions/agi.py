@@ -32,10 +32,13 @@ def _probability_gradients(model, points, explained, false_class):
 
 
 def sample_false_classes(target: Tensor, num_classes: int, k: int, seed: int) -> Tensor:
-    """``(B, min(k, K−1))`` false classes per sample, uniform without replacement."""
-    generator = torch.Generator().manual_seed(seed)
+    """``(B, min(k, K−1))`` false classes per sample, uniform without replacement.
+
+    Each row's draw depends only on ``seed`` and its own label, never on the rest of the batch.
+    """
     rows = []
     for label in target.tolist():
+        generator = torch.Generator().manual_seed(seed)
         others = torch.tensor([c for c in range(num_classes) if c != label])
         rows.append(others[torch.randperm(len(others), generator=generator)[: min(k, len(others))]])
     return torch.stack(rows).to(target.device)

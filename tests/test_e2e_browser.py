@@ -51,3 +51,26 @@ def test_explain_page_in_chromium(tmp_path):
         assert "shape=06_distractor_arrow" in page.url  # settings stay in the URL
         shot = _save(page, tmp_path, "explain.png")
         assert shot.stat().st_size > 20_000
+
+
+def test_real_uploads_in_chromium(tmp_path):
+    """The real file uploader (which AppTest cannot drive): a bad file gives an in-page error,
+    a 16-bit grayscale PNG is explained."""
+    import numpy as np
+    from PIL import Image
+
+    bad = tmp_path / "notes.png"
+    bad.write_bytes(b"definitely not a PNG")
+    good = tmp_path / "gray16.png"
+    Image.fromarray((np.arange(80 * 60).reshape(60, 80) * 13 % 65535).astype(np.uint16)).save(good)
+    with streamlit_server() as base, chromium_page() as page:
+        page.goto(f"{base}/Explain?domain=upload&model=shapes-standard")
+        chooser = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+        chooser.set_input_files(str(bad))
+        page.wait_for_selector('[data-testid="stAlertContentError"]', timeout=60_000)
+        assert "not a readable image" in page.locator(ERRORS).first.inner_text()
+        assert page.locator('[data-testid="stException"]').count() == 0
+        chooser.set_input_files(str(good))
+        wait_for_panels(page, EXPLAIN_PANELS, timeout_ms=120_000)
+        assert page.locator(ERRORS).count() == 0, page.locator(ERRORS).all_inner_texts()
+        _save(page, tmp_path, "upload.png")

@@ -89,11 +89,18 @@ def wait_until_idle(page, timeout_ms: float = 120_000) -> None:
     )
 
 
+PANELS_DRAWN = """count => {
+    const images = Array.from(document.querySelectorAll('[data-testid="stImage"] img'));
+    return images.length >= count && images.every(i => i.complete && i.naturalWidth > 0);
+}"""
+
+
 def wait_for_panels(page, count: int, timeout_ms: float = 120_000) -> None:
-    """Until at least ``count`` image panels are on the page and the run has finished."""
-    page.wait_for_function(f"() => document.querySelectorAll('{PANEL}').length >= {count}",
-                           timeout=timeout_ms)  # fmt: skip
+    """Until at least ``count`` image panels are drawn (pixels loaded, not just placeholders)
+    and the script run has finished."""
+    page.wait_for_function(PANELS_DRAWN, arg=count, timeout=timeout_ms)
     wait_until_idle(page, timeout_ms)
+    page.wait_for_function(PANELS_DRAWN, arg=count, timeout=timeout_ms)
 
 
 def add_arguments(parser) -> None:

@@ -20,9 +20,9 @@ def add_arguments(parser) -> None:
 
 def page_timings(page: str) -> tuple[float, float]:
     """Seconds for the page's first run (cold caches) and for an identical re-run."""
-    from streamlit.testing.v1 import AppTest
-
     from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
 
     # AppTest resolves relative paths against the calling file; the page path is the user's (cwd).
     app = AppTest.from_file(str(Path(page).resolve()), default_timeout=600)

@@ -12,5 +12,7 @@ from ui.home import home
 
 st.set_page_config(page_title="Boundary Attribution Explorer", page_icon="🧭", layout="wide")
 pages = [st.Page(home, title="Home", default=True)]
-pages += [st.Page(path) for path in sorted((Path(__file__).parent / "pages").glob("*.py"))]
+pages += [
+    st.Page(path) for path in sorted((Path(__file__).resolve().parent / "pages").glob("*.py"))
+]
 st.navigation(pages).run()

@@ -11,10 +11,11 @@ from ui.controls import (
     share,
 )
 from ui.panels import panel_images
-from ui.state import friendly_errors
+from ui.state import app_navigation, friendly_errors
 from ui.views import downloads, explain, headline, metrics_table, panel_grid, unavailable
 
 st.set_page_config(page_title="Explain · Boundary Attribution Explorer", layout="wide")
+app_navigation()
 st.title("Explain one image")
 
 with friendly_errors("the explanation"):

@@ -4,10 +4,11 @@ import streamlit as st
 
 from ui.compare import PAIR, alignment_table, figure3_grid
 from ui.controls import device_caption, heatmap_controls, image_controls, search_controls, share
-from ui.state import friendly_errors
+from ui.state import app_navigation, friendly_errors
 from ui.views import explain
 
 st.set_page_config(page_title="Standard vs Robust · Boundary Attribution Explorer", layout="wide")
+app_navigation()
 st.title("Standard vs robust")
 st.markdown(
     "The same image through a standard and an adversarially robust model of the same "

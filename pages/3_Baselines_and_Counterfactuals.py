@@ -6,11 +6,12 @@ import streamlit as st
 from ui.compare import baseline_row
 from ui.controls import device_caption, heatmap_controls, image_controls, search_controls, share
 from ui.counterfactual import counterfactual_view, erase_controls
-from ui.state import friendly_errors
+from ui.state import app_navigation, friendly_errors
 from ui.views import explain
 
 st.set_page_config(page_title="Baselines & Counterfactuals · Boundary Attribution Explorer",
                    layout="wide")  # fmt: skip
+app_navigation()
 st.title("Baselines and counterfactuals")
 
 with friendly_errors("this view"):

@@ -5,10 +5,11 @@ import streamlit as st
 from boundary_core.search import PRESETS
 from ui.controls import device_caption
 from ui.evaluation_view import SHIPPED, live_summary, live_view, load_summary, shipped_view
-from ui.state import friendly_errors, init, publish
+from ui.state import app_navigation, friendly_errors, init, publish
 from ui.views import outside_cache
 
 st.set_page_config(page_title="Evaluate · Boundary Attribution Explorer", layout="wide")
+app_navigation()
 st.title("Evaluate over many images")
 
 with friendly_errors("the evaluation"):
@@ -44,4 +45,4 @@ with friendly_errors("the evaluation"):
         summary = live_summary(model, n, preset, _progress=outside_cache(
             lambda done: bar.progress(min(done / n, 1.0), f"{done} of {n} images")))  # fmt: skip
         bar.empty()
-        live_view(summary)
+        live_view(summary, blurred)

@@ -49,6 +49,8 @@ def test_explain_page_in_chromium(tmp_path):
         assert any("Prediction" in m and "arrow" in m for m in metrics), metrics
         page.wait_for_selector('[data-testid="stDataFrame"]')  # box metrics beside (lazy-loaded)
         assert "shape=06_distractor_arrow" in page.url  # settings stay in the URL
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Home" in nav and "Toy Playground" in nav, nav  # app.py's navigation, not "app"
         shot = _save(page, tmp_path, "explain.png")
         assert shot.stat().st_size > 20_000
 

@@ -79,12 +79,11 @@ def live_summary(model: str, n: int, preset: str, _progress=None) -> dict:
                           progress=_progress)  # fmt: skip
 
 
-def live_view(summary: dict) -> None:
+def live_view(summary: dict, blurred: bool) -> None:
     st.caption(run_facts(summary))
+    st.markdown("**Localization (means; higher is better)**\n\n" + table3(summary))
     left, right = st.columns(2)
-    with left:
-        st.markdown("**Localization (means)**\n\n" + table3(summary))
-    with right:
-        st.plotly_chart(gt_loc_figure(summary, True), width="stretch", key="gt_live")
+    left.plotly_chart(gt_loc_figure(summary, blurred), width="stretch", key="gt_live")
+    right.markdown("**Boundary search**\n\n" + table5({summary["model"]: summary}))
     with st.expander("GT-Loc table"):
         st.markdown(gt_loc_table(summary))

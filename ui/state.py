@@ -76,3 +76,18 @@ def friendly_errors(what: str = "this view"):
             f"Sorry, {what} could not be computed ({type(error).__name__}"
             f"{': ' + message if message else ''}). Try other settings or another image."
         )
+
+
+def app_navigation() -> None:
+    """Serve this page through ``app.py``'s ``st.navigation`` (which names the Home page).
+
+    A deep link (e.g. ``/Explain?…``) that is a fresh server's first request is run by Streamlit's
+    legacy ``pages/`` mode, whose sidebar calls the Home page "app", until some session runs
+    ``app.py``. Switching the (process-wide, internal) flag and rerunning once fixes that for
+    every later request. Checked by the browser test; Streamlit is pinned, so the flag is stable.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

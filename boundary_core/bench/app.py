@@ -178,7 +178,8 @@ def run(args) -> str:
     browser = browser_timings(args.repeats)
     lines = [
         "Explain page's cached call, first time per gallery image (`fast` search, all panels "
-        "of the default view, model loaded, 1 torch thread):",
+        "of the default view, model loaded; 1 torch thread in each of 2 Python threads: the "
+        "search and BSM/BIG/DeepLIFT on one, the other maps on a second model copy):",
         "",
         "| images | n | median s | worst s | target s | met |",
         "|---|---:|---:|---:|---:|---|",
@@ -190,7 +191,7 @@ def run(args) -> str:
                      f"| {target} | {'met' if worst <= target else '**NOT met**'} |")  # fmt: skip
     for label, steps in parts.items():
         split = ", ".join(f"{step} {seconds:.2f}" for step, seconds in steps.items())
-        lines.append(f"\nMedian seconds per step, {label}: {split}.")
+        lines.append(f"\nMedian seconds per step (each thread's own clock), {label}: {split}.")
     lines += [
         "",
         f"Cached re-render (AppTest, identical rerun of Explain): {rerun:.3f} s — target 0.3 s "

@@ -12,7 +12,15 @@ from ui.controls import (
 )
 from ui.panels import panel_images
 from ui.state import app_navigation, friendly_errors
-from ui.views import downloads, explain, headline, metrics_table, panel_grid, unavailable
+from ui.views import (
+    downloads,
+    explain,
+    headline,
+    legend,
+    metrics_table,
+    panel_grid,
+    unavailable,
+)
 
 st.set_page_config(page_title="Explain · Boundary Attribution Explorer", layout="wide")
 app_navigation()
@@ -47,9 +55,5 @@ with friendly_errors("the explanation"):
     else:
         panel_grid(panels, 6, picture)
     unavailable(result)
-    st.caption(
-        "Paper style: red = pushes towards the predicted class, blue = against it, green = 0 "
-        "(fixed [−1, 1] scale). Δ is each map's completeness error Σ attribution − (f(x) − "
-        "f(baseline)). x′ − x is amplified to use the full grey range."
-    )
+    legend(style.style)
     downloads(result, panels, picture)

@@ -70,8 +70,8 @@ def metrics_table(result: dict, picture: Picture) -> None:
     frame = pd.DataFrame(box_metrics(result["maps"], picture.box)).set_index("map")
     st.markdown(f"**Ground truth: {picture.true_label}** (white box"
                 f"{'; orange: distractor' if picture.distractor_box else ''})")  # fmt: skip
-    st.dataframe(frame.style.format("{:.2f}", na_rep="–").highlight_max(color="#c8e6c9"),
-                 width="stretch")  # fmt: skip
+    styled = frame.style.format("{:.2f}", na_rep="–").highlight_max(color="#c8e6c9")
+    st.dataframe(styled, width="stretch", height=36 * (len(frame) + 1) + 4)  # every row shown
     st.caption("Loc, EG, PP, Con: paper App. B.1; best IoU: GT-Loc's IoU of the highlighted "
                "region's box with the true box, best threshold, blur σ = 3 (Fig. 14).")  # fmt: skip
 
@@ -93,6 +93,21 @@ def downloads(result: dict, panels, picture: Picture | None, prefix: str = "expl
         buffer = __import__("io").BytesIO()
         np.save(buffer, result["boundary"])
         columns[3].download_button("x′ (NPY)", buffer.getvalue(), f"{prefix}-boundary.npy")
+
+
+LEGENDS = {
+    "paper": "Paper style: red = pushes towards the predicted class, blue = against it, green = 0 "
+    "(jet on a fixed [−1, 1] scale, each sign scaled to its own maximum).",
+    "captum": "Captum style: green = pushes towards the predicted class, red = against it, white "
+    "= 0 (channel sum, clipped at the 2% outliers).",
+}
+
+
+def legend(style: str) -> None:
+    st.caption(
+        LEGENDS[style] + " Δ is each map's completeness error Σ attribution − (f(x) − "
+        "f(baseline)). x′ − x is amplified to use the full grey range; white box: ground truth."
+    )
 
 
 def unavailable(result: dict) -> None:

@@ -4,31 +4,22 @@ import streamlit as st
 
 from boundary_core.toy import (
     PRESETS,
-    TrainConfig,
     accuracy,
     exact_geometry,
     explain_query,
-    make_data,
     search_boundary,
-    train_mlp,
 )
 from boundary_core.toy.model import layer_weights
 from boundary_core.toy.smoothing import sampled_grid
 from boundary_core.toy.walk import closest_boundary_walk
+from ui.state import app_navigation
 from ui.toy_figures import playground_figure
+from ui.toy_state import WIDTHS, trained
 
-WIDTHS = {"8, 8": (8, 8), "16, 16": (16, 16), "32, 32": (32, 32), "16, 16, 16": (16, 16, 16)}
 # One range for every preset: a slider whose range changes is reset by Streamlit.
 SLIDER_RANGE = tuple(f(b[i] for _, _, b in PRESETS.values()) for i, f in enumerate((min, max) * 2))
 SHOW = {"edges": "region edges", "sm": "SM", "bsm": "BSM", "ig": "IG path", "big": "BIG path",
         "search": "searched x'"}  # fmt: skip
-
-
-@st.cache_resource(show_spinner="training the toy net (a few seconds)")
-def trained(preset: str, widths: str, mode: str, eps: float, seed: int):
-    data = make_data(preset, seed=seed)
-    config = TrainConfig(mode=mode, eps=eps)
-    return data, train_mlp(data, WIDTHS[widths], config=config, seed=seed)
 
 
 @st.cache_data(show_spinner=False)
@@ -115,6 +106,7 @@ def numbers(explanation, search_distance: float, visited: int, regions: int, dat
 
 
 st.set_page_config(page_title="Toy playground", layout="wide")
+app_navigation()
 st.title("Toy playground: exact boundaries of a 2-D ReLU net")
 st.session_state.setdefault("toy_qx", 0.3)
 st.session_state.setdefault("toy_qy", 0.2)

@@ -4,20 +4,13 @@ import numpy as np
 import streamlit as st
 import torch
 
-from boundary_core.toy import TrainConfig, make_data, train_mlp
 from boundary_core.toy.er import one_layer_curve
 from boundary_core.toy.smoothing import sm_bsm_curve
+from ui.state import app_navigation
 from ui.toy_figures import bound_figure, er_figure, smoothing_figure
+from ui.toy_state import trained
 
-WIDTHS = {"8, 8": (8, 8), "16, 16": (16, 16), "32, 32": (32, 32), "16, 16, 16": (16, 16, 16)}
 SIGMAS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8)
-
-
-@st.cache_resource(show_spinner="training the toy net (a few seconds)")
-def trained(preset: str, widths: str, mode: str, eps: float, seed: int):
-    data = make_data(preset, seed=seed)
-    config = TrainConfig(mode=mode, eps=eps)
-    return data, train_mlp(data, WIDTHS[widths], config=config, seed=seed)
 
 
 @st.cache_data(show_spinner="Er net: searching boundaries for each σ")
@@ -44,6 +37,7 @@ def playground_key() -> tuple:
 
 
 st.set_page_config(page_title="Theory", layout="wide")
+app_navigation()
 st.title("Theory: smoothing turns saliency maps into boundary normals")
 
 st.header("1. The Er activation (Fig. 8)")

@@ -34,13 +34,9 @@ with friendly_errors("the explanation"):
         style = heatmap_controls()
     share()
     device_caption()
-    if choice.error:
-        st.error(f"Could not use this image: {choice.error}")
-        st.stop()
-    if choice.picture is None:
-        st.info("Upload an image to explain it (PNG, JPEG, …), or pick a gallery.")
-        st.stop()
-    picture = choice.picture
+    picture = choice.picture_or_stop(
+        "Upload an image to explain it (PNG, JPEG, …), or pick a gallery."
+    )
 
     result = explain(choice.model, picture, preset, steps, baselines, colour)
 

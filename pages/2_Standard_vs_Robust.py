@@ -23,13 +23,9 @@ with friendly_errors("the comparison"):
         style = heatmap_controls()
     share()
     device_caption()
-    if choice.error:
-        st.error(f"Could not use this image: {choice.error}")
-        st.stop()
-    if choice.picture is None:
-        st.info("Upload an image (it is resized to 64×64), or pick the shapes gallery.")
-        st.stop()
-    picture = choice.picture
+    picture = choice.picture_or_stop(
+        "Upload an image (it is resized to 64×64), or pick the shapes gallery."
+    )
 
     results = {name: explain(name, picture, preset, steps, label=f"{name}: ") for name in PAIR}
 

@@ -20,13 +20,7 @@ with friendly_errors("this view"):
         preset, steps = search_controls()
         style = heatmap_controls()
     device_caption()
-    if choice.error:
-        st.error(f"Could not use this image: {choice.error}")
-        st.stop()
-    if choice.picture is None:
-        st.info("Upload an image, or pick a gallery.")
-        st.stop()
-    picture = choice.picture
+    picture = choice.picture_or_stop("Upload an image, or pick a gallery.")
     result = explain(choice.model, picture, preset, steps, ("black", "white"))
 
     st.subheader("Which baseline? (Fig. 7/12)")

@@ -35,6 +35,16 @@ class ImageChoice:
     picture: Picture | None  # None: nothing to show yet (no upload)
     error: str | None = None  # why the upload could not be used
 
+    def picture_or_stop(self, hint: str) -> Picture:
+        """The chosen picture; otherwise say why in the page (error or ``hint``) and stop it."""
+        if self.error:
+            st.error(f"Could not use this image: {self.error}")
+            st.stop()
+        if self.picture is None:
+            st.info(hint)
+            st.stop()
+        return self.picture
+
 
 def _select(label: str, key: str, options, default=None, **kwargs):
     init(key, default if default is not None else options[0], options)

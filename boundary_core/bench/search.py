@@ -12,6 +12,7 @@ import torch
 from boundary_core.data.photos import photo_set
 from boundary_core.models import load_model
 from boundary_core.search import find_boundary
+from boundary_core.search.find import FAST_STEPS
 
 
 def add_arguments(parser) -> None:
@@ -79,8 +80,6 @@ def write_card(model, x, names, rows) -> None:
         for name, p in zip(names, probabilities, strict=True)
         if "/" not in name  # the un-zoomed gallery photos
     }
-    from boundary_core.search.find import FAST_STEPS
-
     fast = next(r for r in rows if r["preset"] == f"fast (DDN-{FAST_STEPS})")
     card = {
         "measured_on": datetime.date.today().isoformat(),
@@ -95,8 +94,6 @@ def write_card(model, x, names, rows) -> None:
 
 
 def _report(rows, count, args) -> str:
-    from boundary_core.search.find import FAST_STEPS
-
     paper = rows[0]
     lines = [
         f"Model `{args.model}`, {count} photos (gallery × {args.variants + 1} crops), 32×32, CPU.",

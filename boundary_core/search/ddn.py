@@ -8,7 +8,6 @@ per-sample gradient accounting. Checked against the exact distance on linear mod
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from boundary_core.search.geometry import (
@@ -18,6 +17,7 @@ from boundary_core.search.geometry import (
     normalize_l2,
     per_sample,
 )
+from boundary_core.search.pgd import loss_gradient
 
 
 def _margin_and_gradient(model: nn.Module, x: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
@@ -67,10 +67,7 @@ def ddn_l2(
     for step in range(steps):
         step_size = 0.01 + 0.99 * (1 + math.cos(math.pi * step / steps)) / 2  # cosine annealing
         x_adv = clamp_bounds(x + delta, bounds)
-        x_var = x_adv.detach().requires_grad_(True)
-        logits = model(x_var)
-        loss = F.cross_entropy(logits, labels, reduction="sum")
-        (gradient,) = torch.autograd.grad(loss, x_var)
+        gradient, logits = loss_gradient(model, x_adv, labels)
         is_adv = logits.argmax(dim=1) != labels
         norms = batch_norm_l2(x_adv - x)
         improved = is_adv & (norms < best_norm)

@@ -18,7 +18,7 @@ from boundary_core.search.geometry import (
 )
 
 
-def _loss_gradient(model: nn.Module, x: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
+def loss_gradient(model: nn.Module, x: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
     """Gradient of the summed cross-entropy w.r.t. ``x``, and the logits at ``x``."""
     x = x.detach().requires_grad_(True)
     logits = model(x)
@@ -49,7 +49,7 @@ def pgd_l2(
     delta = random_in_ball(x, eps, generator) if random_start else torch.zeros_like(x)
     x_adv = clamp_bounds(x + delta, bounds)
     for _ in range(steps):
-        gradient, _ = _loss_gradient(model, x_adv, labels)
+        gradient, _ = loss_gradient(model, x_adv, labels)
         x_adv = x_adv + step_size * normalize_l2(gradient)
         x_adv = clamp_bounds(x + project_l2(x_adv - x, eps), bounds).detach()
     return x_adv

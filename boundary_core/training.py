@@ -10,13 +10,14 @@ weights (up to the non-determinism of CPU kernels across thread counts).
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.utils.data import DataLoader, IterableDataset
 
 from boundary_core.data.shapes import DEFAULT_CONFIG, TRAIN_SEED, ShapesConfig, train_batches
 from boundary_core.models.shapes_net import ShapesNet, load_shapes_net
@@ -102,6 +103,33 @@ def adversarial_inputs(
             parameter.requires_grad_(True)
 
 
+class _TrainingStream(IterableDataset):
+    """``(images, labels)`` batches of ``train_batches``, for a one-worker ``DataLoader``."""
+
+    def __init__(self, batch_size: int, seed: int, data_config: ShapesConfig):
+        self.batch_size, self.seed, self.data_config = batch_size, seed, data_config
+
+    def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
+        for batch in train_batches(self.batch_size, seed=self.seed, config=self.data_config):
+            yield batch.images, batch.labels
+
+
+def training_batches(
+    config: TrainConfig, data_config: ShapesConfig = DEFAULT_CONFIG, *, prefetch: bool = True
+) -> Iterator[tuple[Tensor, Tensor]]:
+    """The training stream's ``(images, labels)`` batches, in order.
+
+    Painting a batch costs about as much as a clean forward-backward pass (0.10 vs 0.16 s for 64
+    images on one core), so with ``prefetch`` one worker process paints the next batches while
+    the model trains. It is the same stream batch for batch: exactly one worker, so no reordering.
+    """
+    stream = _TrainingStream(config.batch_size, config.data_seed, data_config)
+    if not prefetch:
+        return iter(stream)
+    loader = DataLoader(stream, batch_size=None, num_workers=1, prefetch_factor=4)
+    return iter(loader)
+
+
 def initial_model(config: TrainConfig) -> ShapesNet:
     """Seeded fresh weights (global RNG left untouched), or the ``config.init`` checkpoint."""
     if config.init is not None:
@@ -123,9 +151,13 @@ def make_optimiser(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
 
 
 def train_shapes_net(
-    config: TrainConfig, *, data_config: ShapesConfig = DEFAULT_CONFIG, log: Log = print
+    config: TrainConfig,
+    *,
+    data_config: ShapesConfig = DEFAULT_CONFIG,
+    log: Log = print,
+    prefetch: bool = True,
 ) -> tuple[ShapesNet, dict]:
-    """Train a ``ShapesNet`` from scratch with ``config``.
+    """Train a ``ShapesNet`` from scratch with ``config`` (``prefetch``: see ``training_batches``).
 
     Returns:
         the model (train mode) and a JSON-friendly record of the run (config, seconds, final
@@ -139,28 +171,27 @@ def train_shapes_net(
         steps_per_epoch = min(steps_per_epoch, config.max_batches)
     total = config.epochs * steps_per_epoch
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, config.lr, total_steps=total)
-    batches = train_batches(config.batch_size, seed=config.data_seed, config=data_config)
+    batches = training_batches(config, data_config, prefetch=prefetch)
     model.train()
     start, step = time.perf_counter(), 0
     for epoch in range(config.epochs):
         loss_sum = correct = seen = 0.0
         for _ in range(steps_per_epoch):
-            batch = next(batches)
+            images, labels = next(batches)
             eps = epsilon_at(config, step / total) if config.mode == "adversarial" else 0.0
             inputs = adversarial_inputs(
-                model, batch.images, batch.labels, eps=eps, steps=config.pgd_steps,
-                generator=generator,
-            )  # fmt: skip
+                model, images, labels, eps=eps, steps=config.pgd_steps, generator=generator
+            )
             logits = model(inputs)
-            loss = F.cross_entropy(logits, batch.labels)
+            loss = F.cross_entropy(logits, labels)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
             schedule.step()
             step += 1
-            loss_sum += loss.item() * len(batch)
-            correct += (logits.argmax(1) == batch.labels).sum().item()
-            seen += len(batch)
+            loss_sum += loss.item() * len(labels)
+            correct += (logits.argmax(1) == labels).sum().item()
+            seen += len(labels)
         elapsed = time.perf_counter() - start
         log(
             f"epoch {epoch + 1}/{config.epochs}  loss {loss_sum / seen:.4f}  "
@@ -171,6 +202,7 @@ def train_shapes_net(
         "training": config.training,
         "seconds": round(time.perf_counter() - start, 1),
         "threads": torch.get_num_threads(),
+        "data_worker": prefetch,
         "torch": torch.__version__,
         "final_train_loss": round(loss_sum / seen, 4),
         "final_train_accuracy": round(correct / seen, 4),

@@ -9,7 +9,7 @@ from PIL import Image
 from torch import nn
 
 from boundary_core.cli import main as cli_main
-from boundary_core.data.shapes import test_split
+from boundary_core.data.shapes import test_split, train_batches
 from boundary_core.models import get_spec, load_model
 from boundary_core.models.shapes import MODELS_DIR, weights_path
 from boundary_core.models.shapes_net import (
@@ -19,7 +19,7 @@ from boundary_core.models.shapes_net import (
     relu_modules,
     save_shapes_net,
 )
-from boundary_core.training import epsilon_at, recipe
+from boundary_core.training import epsilon_at, recipe, training_batches
 
 SHIPPED = ("shapes-standard", "shapes-robust")
 needs_weights = pytest.mark.skipif(
@@ -87,12 +87,21 @@ def test_recipes_and_epsilon_warmup():
         recipe("shapes-robust", eps=-1.0)
 
 
+def test_prefetching_worker_streams_the_same_batches_in_order():
+    config = recipe("shapes-standard", batch_size=4, data_seed=3)
+    plain = train_batches(4, seed=3)
+    expected_batches = [next(plain) for _ in range(3)]
+    for (images, labels), expected in zip(training_batches(config), expected_batches, strict=False):
+        assert torch.equal(images, expected.images) and torch.equal(labels, expected.labels)
+
+
 @pytest.mark.parametrize("name", SHIPPED)
 def test_train_command_runs_a_tiny_epoch(tmp_path, name, capsys):
     out = tmp_path / f"{name}.safetensors"
     code = cli_main([
         "train", "--model", name, "--epochs", "1", "--max-batches", "2", "--batch-size", "8",
         "--samples-per-epoch", "16", "--threads", "1", "--test-n", "8", "--out", str(out),
+        *(["--no-prefetch"] if name == "shapes-robust" else []),
     ])  # fmt: skip
     assert code == 0 and out.exists()
     card = json.loads(out.with_name(f"{name}.card.json").read_text())

@@ -40,6 +40,12 @@ def register(subparsers) -> None:
     parser.add_argument("--max-batches", type=int, help="cap batches per epoch (smoke tests)")
     parser.add_argument("--init", type=Path, help="fine-tune these weights instead of scratch")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: all)")
+    parser.add_argument(
+        "--no-prefetch",
+        dest="prefetch",
+        action="store_false",
+        help="paint training images in the training process (default: one worker process)",
+    )
     parser.add_argument("--out", type=Path, help="weights path (default assets/models/NAME)")
     parser.add_argument("--card-only", action="store_true", help="measure an existing model")
     parser.add_argument("--test-n", type=int, default=2000, help="images for clean accuracy")
@@ -75,7 +81,9 @@ def run(args) -> int:
     if args.init is not None and not args.init.exists():
         raise ValueError(f"--init weights not found: {args.init}")
     print(f"training {args.model}: {config.training}, {torch.get_num_threads()} threads")
-    model, record = train_shapes_net(config, log=lambda line: print(line, flush=True))
+    model, record = train_shapes_net(
+        config, log=lambda line: print(line, flush=True), prefetch=args.prefetch
+    )
     model.eval()
     save_shapes_net(model, out)
     card = {"name": args.model, "training": config.training, "train": record}

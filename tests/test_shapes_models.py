@@ -152,3 +152,17 @@ def test_shipped_models_classify_the_gallery(name):
 def test_registered_models_are_relu_safe_for_deeplift():
     for module in tiny_net().modules():
         assert not isinstance(module, nn.ReLU) or not module.inplace
+
+
+def test_bench_train_projects_each_recipe_from_timed_steps(capsys):
+    assert cli_main(["bench", "train", "--batches", "2", "--threads", "1", "--no-record"]) == 0
+    out = capsys.readouterr().out
+    for name in SHIPPED:
+        row = next(line for line in out.splitlines() if line.startswith(f"| {name} |"))
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        steps, with_worker, without = int(cells[1]), float(cells[2]), float(cells[3])
+        config = recipe(name)
+        assert steps == config.epochs * config.samples_per_epoch // config.batch_size
+        assert float(cells[5].split()[0]) == pytest.approx(with_worker * steps / 60, abs=0.06)
+        assert float(cells[6].split()[0]) == pytest.approx(without * steps / 60, abs=0.06)
+    assert "Target ≤ 45 min per model" in out

@@ -19,6 +19,7 @@ BENCHMARKS = {
     "toy": "boundary_core.bench.toy",
     "evaluate": "boundary_core.bench.evaluate",
     "app": "boundary_core.bench.app",
+    "train": "boundary_core.bench.train",
 }
 
 

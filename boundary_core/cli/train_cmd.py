@@ -49,7 +49,7 @@ def register(subparsers) -> None:
     parser.add_argument("--out", type=Path, help="weights path (default assets/models/NAME)")
     parser.add_argument("--card-only", action="store_true", help="measure an existing model")
     parser.add_argument("--test-n", type=int, default=2000, help="images for clean accuracy")
-    parser.add_argument("--robust-n", type=int, default=200, help="images for the paper search")
+    parser.add_argument("--robust-n", type=int, default=100, help="images for the paper search")
     parser.add_argument("--boundary-n", type=int, default=500, help="images for the fast search")
     parser.set_defaults(func=run)
 

@@ -101,14 +101,16 @@ def test_train_command_runs_a_tiny_epoch(tmp_path, name, capsys):
     code = cli_main([
         "train", "--model", name, "--epochs", "1", "--max-batches", "2", "--batch-size", "8",
         "--samples-per-epoch", "16", "--threads", "1", "--test-n", "8", "--out", str(out),
-        *(["--no-prefetch"] if name == "shapes-robust" else []),
+        *(["--no-prefetch", "--widths", "4", "8", "16"] if name == "shapes-robust" else []),
     ])  # fmt: skip
     assert code == 0 and out.exists()
     card = json.loads(out.with_name(f"{name}.card.json").read_text())
     assert card["train"]["train_samples"] == 16 and 0 <= card["clean_accuracy"] <= 1
     assert card["training"] == recipe(name).training
     assert "epoch 1/1" in capsys.readouterr().out
-    load_shapes_net(out)
+    widths = [4, 8, 16] if name == "shapes-robust" else list(recipe(name).widths)
+    assert load_shapes_net(out).architecture["widths"] == widths
+    assert card["train"]["config"]["widths"] == widths
 
 
 def test_train_command_rejects_mistakes(tmp_path, capsys):

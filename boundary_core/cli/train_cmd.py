@@ -36,6 +36,9 @@ def register(subparsers) -> None:
     parser.add_argument("--eps-warmup", type=float, help="fraction of training ramping ε up")
     parser.add_argument("--lr", type=float, help="peak learning rate (one-cycle)")
     parser.add_argument("--pgd-steps", type=int, help="PGD steps per batch (robust only)")
+    parser.add_argument(
+        "--widths", type=int, nargs="+", help="ShapesNet channels per stage (default: recipe's)"
+    )
     parser.add_argument("--seed", type=int, help="initialisation/PGD seed (default 0)")
     parser.add_argument("--max-batches", type=int, help="cap batches per epoch (smoke tests)")
     parser.add_argument("--init", type=Path, help="fine-tune these weights instead of scratch")
@@ -76,6 +79,7 @@ def run(args) -> int:
         args.model, epochs=args.epochs, samples_per_epoch=args.samples_per_epoch,
         batch_size=args.batch_size, eps=args.eps, pgd_steps=args.pgd_steps, seed=args.seed,
         eps_warmup=args.eps_warmup, lr=args.lr,
+        widths=tuple(args.widths) if args.widths else None,
         max_batches=args.max_batches, init=str(args.init) if args.init else None,
     )  # fmt: skip
     if args.init is not None and not args.init.exists():

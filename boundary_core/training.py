@@ -55,12 +55,18 @@ class TrainConfig:
         return f"adversarial l2 eps={self.eps:g} (PGD {self.pgd_steps})" + start
 
 
-# Chosen by short pilot runs on this 2-core CPU (1 thread): AdamW converged faster than SGD,
-# batch 64 learnt more per image than 128. ε in pixel units for 64×64×3 inputs.
-_COMMON = {"optimizer": "adamw", "lr": 2e-3, "weight_decay": 0.05, "batch_size": 64}
+# Chosen by runs on this 2-core CPU (1 thread): AdamW converged faster than SGD, batch 64 learnt
+# more per image than 128. Widths (16, 32, 128): the wider last stage (8×8 maps) costs +3% time
+# per step and lifted the robust model at ε = 2 from 86.6% to 93.4% clean accuracy (36-40
+# epochs); at (16, 32, 64), ε = 1.5 gave 94.8% but a median boundary distance of only 2.19.
+# ε in pixel units for 64×64×3 inputs.
+_COMMON = {
+    "optimizer": "adamw", "lr": 2e-3, "weight_decay": 0.05, "batch_size": 64,
+    "widths": (16, 32, 128),
+}  # fmt: skip
 RECIPES = {
     "shapes-standard": TrainConfig(mode="standard", epochs=30, **_COMMON),
-    "shapes-robust": TrainConfig(mode="adversarial", epochs=18, eps=1.5, pgd_steps=2, **_COMMON),
+    "shapes-robust": TrainConfig(mode="adversarial", epochs=40, eps=2.0, pgd_steps=2, **_COMMON),
 }
 
 

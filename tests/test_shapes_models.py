@@ -1,6 +1,7 @@
 """ShapesNet and the shipped shapes models: DeepLift-safe ReLUs, normalisation, weights, CLI."""
 
 import json
+from itertools import islice
 
 import numpy as np
 import pytest
@@ -91,7 +92,9 @@ def test_prefetching_worker_streams_the_same_batches_in_order():
     config = recipe("shapes-standard", batch_size=4, data_seed=3)
     plain = train_batches(4, seed=3)
     expected_batches = [next(plain) for _ in range(3)]
-    for (images, labels), expected in zip(training_batches(config), expected_batches, strict=False):
+    streamed = list(islice(training_batches(config), 3))
+    assert len(streamed) == 3
+    for (images, labels), expected in zip(streamed, expected_batches, strict=True):
         assert torch.equal(images, expected.images) and torch.equal(labels, expected.labels)
 
 

@@ -12,9 +12,8 @@ import time
 
 import torch
 
-from boundary_core.models.shapes import weights_path
+from boundary_core.models.shapes import read_card
 from boundary_core.training import RECIPES, recipe, train_shapes_net
-from boundary_core.training_card import read_card
 
 TARGET_MINUTES = 45.0
 
@@ -32,10 +31,7 @@ def seconds_per_step(name: str, batches: int, prefetch: bool) -> float:
 
 
 def _shipped_minutes(name: str) -> str:
-    path = weights_path(name)
-    if not path.exists():
-        return "–"
-    train = read_card(path).get("train", {})
+    train = read_card(name).get("train", {})
     if "seconds" not in train:
         return "–"
     worker = "worker" if train.get("data_worker") else "no worker"

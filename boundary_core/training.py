@@ -162,14 +162,20 @@ def train_shapes_net(
     data_config: ShapesConfig = DEFAULT_CONFIG,
     log: Log = print,
     prefetch: bool = True,
+    channels_last: bool = True,
 ) -> tuple[ShapesNet, dict]:
     """Train a ``ShapesNet`` from scratch with ``config`` (``prefetch``: see ``training_batches``).
+
+    ``channels_last`` runs the convolutions on NHWC tensors: on this CPU a robust-recipe step
+    (PGD-2 + update) takes about 20% less time than in the default NCHW layout (``bench train``
+    measures it). It changes the memory layout only; the weights are saved contiguous as always.
 
     Returns:
         the model (train mode) and a JSON-friendly record of the run (config, seconds, final
         training loss and accuracy).
     """
-    model = initial_model(config)
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    model = initial_model(config).to(memory_format=layout)
     generator = torch.Generator().manual_seed(config.seed + 1)
     optimiser = make_optimiser(model, config)
     steps_per_epoch = config.samples_per_epoch // config.batch_size
@@ -184,6 +190,7 @@ def train_shapes_net(
         loss_sum = correct = seen = 0.0
         for _ in range(steps_per_epoch):
             images, labels = next(batches)
+            images = images.contiguous(memory_format=layout)
             eps = epsilon_at(config, step / total) if config.mode == "adversarial" else 0.0
             inputs = adversarial_inputs(
                 model, images, labels, eps=eps, steps=config.pgd_steps, generator=generator
@@ -209,6 +216,7 @@ def train_shapes_net(
         "seconds": round(time.perf_counter() - start, 1),
         "threads": torch.get_num_threads(),
         "data_worker": prefetch,
+        "memory_format": "channels_last" if channels_last else "contiguous",
         "torch": torch.__version__,
         "final_train_loss": round(loss_sum / seen, 4),
         "final_train_accuracy": round(correct / seen, 4),

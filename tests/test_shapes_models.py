@@ -165,10 +165,10 @@ def test_bench_train_projects_each_recipe_from_timed_steps(capsys):
     for name in SHIPPED:
         row = next(line for line in out.splitlines() if line.startswith(f"| {name} |"))
         cells = [cell.strip() for cell in row.strip("|").split("|")]
-        steps, with_worker, without = int(cells[1]), float(cells[2]), float(cells[3])
+        steps, default, plain = int(cells[1]), float(cells[2]), float(cells[4])
         config = recipe(name)
         assert steps == config.epochs * config.samples_per_epoch // config.batch_size
         rounding = 0.0005 * steps / 60 + 0.05 + 1e-9  # s/step shown to 3 decimals, minutes to 1
-        assert float(cells[5].split()[0]) == pytest.approx(with_worker * steps / 60, abs=rounding)
-        assert float(cells[6].split()[0]) == pytest.approx(without * steps / 60, abs=rounding)
+        assert float(cells[6].split()[0]) == pytest.approx(default * steps / 60, abs=rounding)
+        assert float(cells[7].split()[0]) == pytest.approx(plain * steps / 60, abs=rounding)
     assert "Target ≤ 45 min per model" in out

@@ -49,6 +49,12 @@ def register(subparsers) -> None:
         action="store_false",
         help="paint training images in the training process (default: one worker process)",
     )
+    parser.add_argument(
+        "--no-channels-last",
+        dest="channels_last",
+        action="store_false",
+        help="train in the NCHW layout (default: channels-last, about 20%% faster on CPU)",
+    )
     parser.add_argument("--out", type=Path, help="weights path (default assets/models/NAME)")
     parser.add_argument("--card-only", action="store_true", help="measure an existing model")
     parser.add_argument("--test-n", type=int, default=2000, help="images for clean accuracy")
@@ -86,7 +92,10 @@ def run(args) -> int:
         raise ValueError(f"--init weights not found: {args.init}")
     print(f"training {args.model}: {config.training}, {torch.get_num_threads()} threads")
     model, record = train_shapes_net(
-        config, log=lambda line: print(line, flush=True), prefetch=args.prefetch
+        config,
+        log=lambda line: print(line, flush=True),
+        prefetch=args.prefetch,
+        channels_last=args.channels_last,
     )
     model.eval()
     save_shapes_net(model, out)

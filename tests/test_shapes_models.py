@@ -20,7 +20,7 @@ from boundary_core.models.shapes_net import (
     relu_modules,
     save_shapes_net,
 )
-from boundary_core.training import epsilon_at, recipe, training_batches
+from boundary_core.training import epsilon_at, recipe, train_shapes_net, training_batches
 
 SHIPPED = ("shapes-standard", "shapes-robust")
 needs_weights = pytest.mark.skipif(
@@ -96,6 +96,24 @@ def test_prefetching_worker_streams_the_same_batches_in_order():
     assert len(streamed) == 3
     for (images, labels), expected in zip(streamed, expected_batches, strict=True):
         assert torch.equal(images, expected.images) and torch.equal(labels, expected.labels)
+
+
+def test_channels_last_changes_the_layout_not_the_training():
+    config = recipe(
+        "shapes-robust", epochs=1, max_batches=2, batch_size=8, samples_per_epoch=16,
+        widths=(4, 8, 8), pgd_steps=1,
+    )  # fmt: skip
+    runs = [
+        train_shapes_net(config, log=lambda _: None, prefetch=False, channels_last=layout)
+        for layout in (True, False)
+    ]
+    nhwc, nchw = (model.state_dict() for model, _ in runs)
+    assert runs[0][1]["memory_format"] == "channels_last"
+    assert runs[0][0].stem[0].weight.is_contiguous(memory_format=torch.channels_last)
+    for name, value in nchw.items():  # same PGD points, same updates, up to float rounding
+        assert torch.allclose(nhwc[name].float(), value.float(), atol=1e-4), name
+    moved = [(nchw[k].float() - v.float()).abs().max() for k, v in tiny_net().state_dict().items()]
+    assert max(moved) > 1e-3  # the weights did train, so the comparison above means something
 
 
 @pytest.mark.parametrize("name", SHIPPED)

@@ -20,6 +20,7 @@ BENCHMARKS = {
     "evaluate": "boundary_core.bench.evaluate",
     "app": "boundary_core.bench.app",
     "train": "boundary_core.bench.train",
+    "repaint": "boundary_core.bench.repaint",
 }
 
 

@@ -4,8 +4,9 @@ For the first ``--n`` test images: the nearest re-paint of another class
 (``boundary_core.data.shapes_repaint``; a classifier right on both images has its boundary at
 most that far away, and half of it is what a model could reach at both ends), and each model's
 boundary distance (``find_boundary``, fast preset) over the images it classifies correctly, split
-by the scene's polarity. The last lines give the ratio of the models' median distances (the
-model-card target: robust ≥ 5× standard) with a paired bootstrap 95% interval over images.
+by the scene's polarity and by the repaint distance. The last lines give the ratio of the models'
+median distances (the model-card target: robust ≥ 5× standard) with a paired bootstrap 95%
+interval over images.
 """
 
 import time
@@ -20,6 +21,7 @@ from boundary_core.models import load_model
 from boundary_core.training_card import boundary_distances, predictions
 
 TARGET_RATIO = 5.0
+REPAINT_BINS = (0.0, 4.0, 8.0, np.inf)  # 4 = twice the robust model's training ε of 2
 BOOTSTRAP = 2000
 
 
@@ -64,13 +66,23 @@ def run(args) -> str:
         "| " + " | ".join(head) + " |",
         "|---|" + "---:|" * (len(head) - 1),
     ]
-    for group in ("all", *POLARITIES):
-        rows = np.ones(args.n, bool) if group == "all" else polarity == group
+    groups = {"all": np.ones(args.n, bool)}
+    groups |= {polarity_name: polarity == polarity_name for polarity_name in POLARITIES}
+    for low, high in zip(REPAINT_BINS[:-1], REPAINT_BINS[1:], strict=True):
+        label = f"repaint ≥ {low:g}" if high == np.inf else f"repaint {low:g}–{high:g}"
+        groups[label] = (repaint >= low) & (repaint < high)
+    for group, rows in groups.items():
+        if not rows.any():
+            continue
         cells = [group, str(rows.sum()), f"{np.median(repaint[rows]):.3f}"]
         for name in args.models:
             correct, distance = measured[name]
             keep = rows & correct
-            cells += [f"{correct[rows].mean():.1%}", f"{np.median(distance[keep]):.3f}",
+            cells.append(f"{correct[rows].mean():.1%}")
+            if not keep.any():  # it got every image of the group wrong
+                cells += ["–", "–"]
+                continue
+            cells += [f"{np.median(distance[keep]):.3f}",
                       f"{np.median(distance[keep] / repaint[keep]):.3f}"]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
     if len(args.models) >= 2:

@@ -18,10 +18,14 @@ from boundary_core.data.shapes import TEST_SEED, test_split
 from boundary_core.data.shapes_repaint import repaint_distances
 from boundary_core.data.shapes_scene import POLARITIES
 from boundary_core.models import load_model
+from boundary_core.training import RECIPES
 from boundary_core.training_card import boundary_distances, predictions
 
 TARGET_RATIO = 5.0
-REPAINT_BINS = (0.0, 4.0, 8.0, np.inf)  # 4 = twice the robust model's training ε of 2
+# Bands of repaint distance in multiples of twice the robust recipe's training ε (0, 4, 8 at ε = 2):
+# below 2ε the ε-balls of adversarial training around an image and its re-paint overlap.
+_TWO_EPS = 2 * RECIPES["shapes-robust"].eps
+REPAINT_BINS = (0.0, _TWO_EPS, 2 * _TWO_EPS, np.inf)
 BOOTSTRAP = 2000
 
 

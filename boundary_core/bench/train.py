@@ -27,6 +27,11 @@ def add_arguments(parser) -> None:
 SETUPS = (("default", True, True), ("worker only", True, False), ("plain", False, False))
 
 
+def short_run(batches: int) -> int:
+    """Steps of the shorter of the two timed runs (see ``timed_steps``)."""
+    return max(2, batches // 4)
+
+
 def timed_steps(
     name: str, batches: int, prefetch: bool, channels_last: bool
 ) -> tuple[float, float]:
@@ -36,7 +41,7 @@ def timed_steps(
     over ``batches``, so the start-up (building the net and optimiser, starting the worker process
     and painting its first batches) enters a projection once, not once per timed step.
     """
-    short, seconds = max(2, batches // 4), []
+    short, seconds = short_run(batches), []
     for steps in (short, short + batches):
         config = recipe(name, epochs=1, max_batches=steps)
         start = time.perf_counter()
@@ -63,7 +68,7 @@ def run(args) -> str:
     threads = torch.get_num_threads()
     lines = [
         f"{args.batches} timed training steps per cell (the difference of a run of "
-        f"{max(2, args.batches // 4)} steps and one of {args.batches} more, so start-up counts "
+        f"{short_run(args.batches)} steps and one of {args.batches} more, so start-up counts "
         f"once), {threads} torch thread(s). default = training images painted in one worker "
         "process + channels-last convolutions (what `train` does); worker only = NCHW layout; "
         "plain = neither. Projection = start-up + s/step × steps per epoch × epochs of the "

@@ -28,9 +28,9 @@ def home() -> None:
         right.markdown(
             "**BIG on a standard and a robust model** of the same architecture, same image. "
             "The white box is the object. EG = share of positive attribution inside the box.\n\n"
-            f"Robust BIG has the higher EG on {facts['robust_eg_higher']} gallery images; this one "
-            "was picked as the largest gap (both models correct). Averages over 500 images: "
-            "**Evaluate**."
+            f"Of the gallery images both models classify correctly, robust BIG has the higher EG "
+            f"on {facts['robust_eg_higher']}; this one was picked as the largest gap. Averages "
+            "over 500 images: **Evaluate**."
         )
 
     st.subheader("Where next")

@@ -71,8 +71,9 @@ def main() -> int:
         "image": best["image"],
         "chosen_by": "largest EG(robust BIG) − EG(standard BIG) among the shapes gallery "
         "images both models classify correctly",
-        "robust_eg_higher": f"{sum(r[PAIR[1]]['eg'] > r[PAIR[0]]['eg'] for r in rows)} of "
-        f"{len(rows)}",
+        "robust_eg_higher": f"{sum(r[PAIR[1]]['eg'] > r[PAIR[0]]['eg'] for r in usable)} of "
+        f"{len(usable)}",
+        "robust_eg_higher_over": "the gallery images both models classify correctly",
         "per_image": [
             {
                 "image": r["image"],

@@ -1,5 +1,7 @@
 """Attributions: completeness, boundary identities on a linear model, DeepLIFT refusals, AGI."""
 
+import threading
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -115,13 +117,59 @@ class ReusedRelu(nn.Module):
         return self.fc3(self.relu(self.fc2(self.relu(self.fc1(x.flatten(1))))))
 
 
+class TorchRelu(FunctionalRelu):
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x.flatten(1))))
+
+
+class MethodRelu(FunctionalRelu):
+    def forward(self, x):
+        return self.fc2(self.fc1(x.flatten(1)).relu())
+
+
 @pytest.mark.parametrize(
-    ("model", "reason"), [(FunctionalRelu(), "functional relu"), (ReusedRelu(), "reused")]
-)
+    ("model", "reason"),
+    [(FunctionalRelu(), "functional relu"), (TorchRelu(), "functional relu"),
+     (MethodRelu(), "functional relu"), (ReusedRelu(), "reused")],
+)  # fmt: skip
 def test_deeplift_refuses_models_it_would_get_wrong(model, reason):
     x = torch.rand(2, 3, 2, 2)
     with pytest.raises(ValueError, match=reason):
         attr.deeplift(model.eval(), x, torch.zeros(2, dtype=torch.long))
+
+
+class CallsBackMidForward(nn.Module):
+    """A ReLU net that calls ``during(self)`` in the middle of every forward pass."""
+
+    def __init__(self, during):
+        super().__init__()
+        self.fc, self.relu, self.during = nn.Linear(12, 3), nn.ReLU(), during
+
+    def forward(self, x):
+        self.during(self)
+        return self.relu(self.fc(x.flatten(1)))
+
+
+def test_deeplift_leaves_other_threads_and_the_callers_model_alone():
+    """The app shares cached models between sessions (threads). While DeepLIFT runs, another
+    thread's forward pass must work and give its usual output (``torch.fx`` tracing would have
+    patched ``nn.Module.__call__`` under it), and the caller's model must carry no hooks."""
+    x, other = torch.rand(2, 3, 2, 2), ReusedRelu().eval()
+    expected, outputs, hooked = other(x), [], []
+    shared = {}
+
+    def during(running: nn.Module):
+        worker = threading.Thread(target=lambda: outputs.append(other(x)))
+        worker.start()
+        worker.join()
+        relu = shared["model"].relu
+        hooked.append(bool(relu._forward_hooks or relu._forward_pre_hooks))
+
+    shared["model"] = CallsBackMidForward(during).eval()
+    attr.deeplift(shared["model"], x, torch.zeros(2, dtype=torch.long))
+    assert hooked and len(outputs) == len(hooked)  # every other-thread forward completed
+    assert all(torch.equal(output, expected) for output in outputs)
+    assert not any(hooked)
 
 
 def test_deeplift_accepts_registered_cifar_model(cifar_model):

@@ -3,9 +3,12 @@
 All maps are signed and attribute the logit ``f_target`` (not the softmax).
 """
 
+import copy
+
 import torch
 from captum.attr import DeepLift, InputXGradient, IntegratedGradients, NoiseTunnel, Saliency
 from torch import Tensor, nn
+from torch.overrides import TorchFunctionMode
 
 IG_STEPS = 20  # App. B.3: 20 points, riemann_trapezoid
 IG_METHOD = "riemann_trapezoid"
@@ -63,21 +66,50 @@ def grad_x_input(model: nn.Module, x: Tensor, target: Tensor) -> Tensor:
     return InputXGradient(model).attribute(x, target=target).detach()
 
 
+class _FunctionalReluCalls(TorchFunctionMode):
+    """Names of relu-like torch functions called outside any ``nn.ReLU`` module's forward.
+
+    A torch-function mode is local to the thread that enters it, unlike ``torch.fx`` tracing,
+    which patches ``nn.Module.__call__`` for every thread and so breaks models run concurrently
+    by other sessions of the app.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.inside_relu_modules, self.names = 0, []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        name = getattr(func, "__name__", str(func))
+        if "relu" in name and not self.inside_relu_modules:
+            self.names.append(name)
+        return func(*args, **(kwargs or {}))
+
+
 def deeplift_refusal(model: nn.Module, x: Tensor) -> str | None:
     """Why Captum's DeepLift would be silently wrong on ``model``, or ``None`` if it is safe.
 
     Captum applies the rescale rule only at ``nn.ReLU`` modules it can hook, once per forward. A
-    ReLU module called twice, or a functional ``relu`` (found by tracing with ``torch.fx``), gets
-    plain gradients instead, so we refuse rather than return a wrong map.
+    ReLU module called twice, or a functional ``relu`` (``F.relu``, ``torch.relu``,
+    ``Tensor.relu`` outside an ``nn.ReLU``), gets plain gradients instead, so we refuse rather
+    than return a wrong map. One forward pass of a private copy is watched, so the caller's
+    model (maybe shared with other threads) never carries our hooks.
     """
+    model = copy.deepcopy(model)
     calls: dict[nn.Module, int] = {}
-    hooks = [
-        module.register_forward_hook(lambda m, i, o: calls.__setitem__(m, calls.get(m, 0) + 1))
-        for module in model.modules()
-        if isinstance(module, nn.ReLU)
-    ]
+    relus = [module for module in model.modules() if isinstance(module, nn.ReLU)]
+    watcher = _FunctionalReluCalls()
+
+    def enter(module, inputs):
+        calls[module] = calls.get(module, 0) + 1
+        watcher.inside_relu_modules += 1
+
+    def leave(module, inputs, output):
+        watcher.inside_relu_modules -= 1
+
+    hooks = [relu.register_forward_pre_hook(enter) for relu in relus]
+    hooks += [relu.register_forward_hook(leave) for relu in relus]
     try:
-        with torch.no_grad():
+        with torch.no_grad(), watcher:
             model(x[:1])
     finally:
         for hook in hooks:
@@ -85,17 +117,8 @@ def deeplift_refusal(model: nn.Module, x: Tensor) -> str | None:
     reused = [name for name, module in model.named_modules() if calls.get(module, 0) > 1]
     if reused:
         return f"ReLU module(s) reused within one forward pass: {', '.join(reused[:3])}"
-    try:
-        graph = torch.fx.symbolic_trace(model).graph
-    except Exception as error:  # tracing arbitrary user models may fail for many reasons
-        return f"the model could not be traced to verify its ReLUs ({type(error).__name__})"
-    functional = [
-        node.name
-        for node in graph.nodes
-        if node.op in ("call_function", "call_method") and "relu" in str(node.target)
-    ]
-    if functional:
-        return f"functional relu call(s) Captum cannot hook: {', '.join(functional[:3])}"
+    if watcher.names:
+        return f"functional relu call(s) Captum cannot hook: {', '.join(watcher.names[:3])}"
     return None
 
 
@@ -111,7 +134,9 @@ def deeplift(
     if reason is not None:
         raise ValueError(f"DeepLIFT refused for this model: {reason}")
     baseline = torch.zeros_like(x) if baseline is None else baseline
-    attribution, delta = DeepLift(model).attribute(
+    # Captum hooks every ReLU of the model it is given; a private copy keeps those hooks away
+    # from other threads that use the same (cached, shared) model at the same time.
+    attribution, delta = DeepLift(copy.deepcopy(model)).attribute(
         x, baselines=baseline, target=target, return_convergence_delta=True
     )
     return attribution.detach(), delta.detach()

@@ -65,6 +65,16 @@ def test_batched_equals_unbatched(tiny_cnn, images):
             assert torch.allclose(single.point[0], batched.point[i], atol=1e-5)
 
 
+def test_paper_preset_accepts_non_contiguous_images(tiny_cnn, images):
+    """An (H, W, C) array permuted to (C, H, W), as image loaders give it, is not contiguous."""
+    permuted = images.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)
+    assert not permuted.is_contiguous()
+    result = find_boundary(tiny_cnn, permuted, preset="paper", seed=3, budget=SMALL_BUDGET)
+    reference = find_boundary(tiny_cnn, images, preset="paper", seed=3, budget=SMALL_BUDGET)
+    assert torch.equal(result.found, reference.found)
+    assert torch.allclose(result.distance[result.found], reference.distance[reference.found])
+
+
 def test_paper_preset_is_deterministic(tiny_cnn, images):
     first = find_boundary(tiny_cnn, images, preset="paper", seed=3, budget=SMALL_BUDGET)
     second = find_boundary(tiny_cnn, images, preset="paper", seed=3, budget=SMALL_BUDGET)

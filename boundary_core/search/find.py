@@ -113,7 +113,7 @@ def find_boundary(
     if not torch.is_floating_point(x) or x.dim() < 2:
         raise ValueError(f"x must be a float tensor (B, ...), got {tuple(x.shape)} {x.dtype}")
     progress = progress or (lambda fraction, message: None)
-    x = x.detach()
+    x = x.detach().contiguous()  # pyautoattack's AutoPGD .view()s its inputs
     labels = predict(model, x)
     best = empty_result(x, labels)
     if preset == "fast":

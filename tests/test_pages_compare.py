@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ui.compare import alignment_frame, row_label
 from ui.counterfactual import share_inside
 from ui.sources import erase_rectangle, shapes_picture, without_distractor
 
@@ -96,3 +97,21 @@ def test_a_shared_url_reopens_the_same_view():
     assert second.sidebar.selectbox(key="shape").value == "07_distractor_star"
     assert second.sidebar.slider(key="cols").value == (3, 20)
     assert second.sidebar.selectbox(key="fill").value == "blur"
+
+
+def test_a_model_without_boundary_point_says_so_and_its_alignment_is_missing_not_zero():
+    rng = np.random.default_rng(0)
+    sm, bsm, ig, big = (rng.normal(size=(3, 4, 4)).astype(np.float32) for _ in range(4))
+    prediction = {"label": "hexagon", "probability": 0.33}
+    found = {"found": True, "label": "circle", "distance_l2": 0.25}
+    results = {
+        "with": {"summary": {"prediction": prediction, "boundary": found},
+                 "maps": {"sm": sm, "bsm": bsm, "ig_black": ig, "big": big}},
+        "without": {"summary": {"prediction": prediction, "boundary": {"found": False}},
+                    "maps": {"sm": sm, "ig_black": ig}},
+    }  # fmt: skip
+    assert "no boundary point" in row_label("without", results["without"])
+    assert "circle at ℓ2 distance 0.250" in row_label("with", results["with"])
+    frame = alignment_frame(results)
+    assert frame["without"].isna().all()
+    assert frame.loc["‖SM − BSM‖ (raw ℓ2)", "with"] == pytest.approx(np.linalg.norm(sm - bsm))

@@ -39,6 +39,8 @@ def row_label(name: str, result: dict) -> str:
     text = f"**{name}** → {prediction['label']} (p = {prediction['probability']:.2f})"
     if boundary["found"]:
         text += f"; x′ is {boundary['label']} at ℓ2 distance {boundary['distance_l2']:.3f}"
+    else:
+        text += "; the search found **no boundary point**, so there is no BSM or BIG"
     return text
 
 
@@ -59,6 +61,7 @@ def alignment_frame(results: dict[str, dict]) -> pd.DataFrame:
     frame = pd.DataFrame(
         {name: [numbers[name][key] for key in rows.values()] for name in results},
         index=list(rows),
+        dtype=float,  # a missing map gives None: NaN, shown as "–"
     )
     frame.index.name = "lower = map closer to its boundary version"
     return frame

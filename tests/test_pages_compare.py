@@ -23,7 +23,7 @@ def test_standard_vs_robust_shows_both_rows_and_alignment():
     assert [r.split("**")[1] for r in rows] == ["shapes-standard", "shapes-robust"]
     captions = [image.proto.imgs[0].caption for image in app.get("image")]
     assert captions.count("BIG") == 2 and captions.count("BSM") == 2
-    frame = app.dataframe[0].value
+    frame = app.dataframe[0].value.replace("–", "nan").astype(float)  # shown as text, 3 decimals
     assert list(frame.columns) == ["shapes-standard", "shapes-robust"]
     sm_bsm = frame.loc["‖SM − BSM‖ (raw ℓ2)"]
     assert np.isfinite(sm_bsm).all() and (sm_bsm > 0).all()

@@ -68,8 +68,9 @@ def alignment_frame(results: dict[str, dict]) -> pd.DataFrame:
 
 
 def alignment_table(results: dict[str, dict]) -> None:
-    frame = alignment_frame(results)
-    st.dataframe(frame.style.format("{:.3f}", na_rep="–"), width="stretch")
+    frame = alignment_frame(results)  # st.dataframe shows NaN as "None" whatever the Styler says
+    shown = frame.map(lambda value: "–" if pd.isna(value) else f"{value:.3f}")
+    st.dataframe(shown, width="stretch")
     st.caption(
         "Raw ℓ2 distances shrink partly because robust models have smaller gradients; the cosine "
         "distance (1 − cos) compares directions only. The paper's Table 1 reports raw ℓ2."

@@ -94,7 +94,11 @@ def deeplift_refusal(model: nn.Module, x: Tensor) -> str | None:
     than return a wrong map. One forward pass of a private copy is watched, so the caller's
     model (maybe shared with other threads) never carries our hooks.
     """
-    model = copy.deepcopy(model)
+    return _refusal_of_private_copy(copy.deepcopy(model), x)
+
+
+def _refusal_of_private_copy(model: nn.Module, x: Tensor) -> str | None:
+    """``deeplift_refusal`` for a model no other thread uses (it is hooked for one forward)."""
     calls: dict[nn.Module, int] = {}
     relus = [module for module in model.modules() if isinstance(module, nn.ReLU)]
     watcher = _FunctionalReluCalls()
@@ -130,13 +134,14 @@ def deeplift(
     Raises ValueError (with the reason) for models on which Captum's rules would not apply.
     Returns the map and the summation-to-delta error per sample.
     """
-    reason = deeplift_refusal(model, x)
+    # Captum hooks every ReLU of the model it is given; one private copy, checked and then
+    # attributed, keeps those hooks away from other threads using the same cached model.
+    private = copy.deepcopy(model)
+    reason = _refusal_of_private_copy(private, x)
     if reason is not None:
         raise ValueError(f"DeepLIFT refused for this model: {reason}")
     baseline = torch.zeros_like(x) if baseline is None else baseline
-    # Captum hooks every ReLU of the model it is given; a private copy keeps those hooks away
-    # from other threads that use the same (cached, shared) model at the same time.
-    attribution, delta = DeepLift(copy.deepcopy(model)).attribute(
+    attribution, delta = DeepLift(private).attribute(
         x, baselines=baseline, target=target, return_convergence_delta=True
     )
     return attribution.detach(), delta.detach()

@@ -154,3 +154,34 @@ def test_paper_preset_runs_on_float64_models():
     result = find_boundary(model, x, preset="paper", bounds=(-10.0, 10.0), budget=budget)
     assert result.point.dtype == torch.float64 and result.found.all()
     assert (model(result.point).argmax(1) != result.original_label).all()
+
+
+class NearTie(torch.nn.Module):
+    """Logits (0, x₀ − 0.01, −0.5 − 10·x₀): class 0 leads class 1 by 0.01 at the origin, with their
+    boundary at x₀ = 0.01. Class 2 is likely enough (p ≈ 0.23) that the cross-entropy gradient
+    points to −x₀, where class 2's boundary lies at x₀ = −0.05: five times farther."""
+
+    def forward(self, x):
+        zero = torch.zeros_like(x[:, 0])
+        return torch.stack([zero, x[:, 0] - 0.01, -0.5 - 10.0 * x[:, 0]], dim=1)
+
+
+def test_first_order_step_finds_the_near_tie_the_cross_entropy_gradient_leads_away_from():
+    x = torch.zeros(1, 2, dtype=torch.float64)
+    model = NearTie()
+    p = model(x).softmax(1)[0]
+    assert p[1] - 10 * p[2] < 0  # the premise: ∂CE/∂x₀ = p₁ − 10·p₂ < 0, so DDN heads to −x₀
+    result = find_boundary(model, x, bounds=None, restarts=0)
+    assert result.found.all() and result.label.tolist() == [1]
+    assert torch.isclose(result.distance[0], torch.tensor(0.01, dtype=torch.float64), rtol=1e-3)
+    assert result.method == ("first-order",)
+    assert (result.gradient_evals == 51).all()  # the step reuses the radius estimate's gradient
+
+
+def test_first_order_step_alone_is_exact_on_a_linear_model():
+    model, x, weight = linear_case()
+    result = find_boundary(model, x, steps=1)  # one DDN step only checks x itself: finds nothing
+    exact = (x.flatten(1) @ weight.flatten() + model.bias).abs() / weight.norm()
+    assert result.found.all() and set(result.method) == {"first-order"}
+    assert torch.allclose(result.distance, exact, rtol=1e-4)
+    assert (model(result.point).argmax(1) != result.original_label).all()

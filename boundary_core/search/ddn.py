@@ -20,7 +20,7 @@ from boundary_core.search.geometry import (
 from boundary_core.search.pgd import loss_gradient
 
 
-def _margin_and_gradient(model: nn.Module, x: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
+def margin_and_gradient(model: nn.Module, x: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
     """Logit margin ``f_c − max_{k≠c} f_k`` ``(B,)`` and its input gradient ``(B, ...)``."""
     x = x.detach().requires_grad_(True)
     logits = model(x)
@@ -33,7 +33,12 @@ def _margin_and_gradient(model: nn.Module, x: Tensor, labels: Tensor) -> tuple[T
 
 def first_order_radius(model: nn.Module, x: Tensor, labels: Tensor) -> Tensor:
     """DeepFool-style distance estimate ``margin / ‖∇margin‖`` per sample (one gradient each)."""
-    margin, gradient = _margin_and_gradient(model, x, labels)
+    return linearised_distance(*margin_and_gradient(model, x, labels))
+
+
+def linearised_distance(margin: Tensor, gradient: Tensor) -> Tensor:
+    """``margin / ‖gradient‖`` per sample: the distance to the boundary of the linearised margin
+    (0 where the margin is already negative)."""
     return margin.clamp_min(0) / batch_norm_l2(gradient).clamp_min(1e-12)
 
 

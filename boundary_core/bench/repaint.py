@@ -22,8 +22,8 @@ from boundary_core.training import RECIPES
 from boundary_core.training_card import boundary_distances, predictions
 
 TARGET_RATIO = 5.0
-# Bands of repaint distance in multiples of twice the robust recipe's training ε (0, 5.6, 11.2
-# at ε = 2.8): below 2ε the ε-balls of adversarial training around an image and its re-paint
+# Bands of repaint distance in multiples of twice the robust recipe's training ε (0, 5.8, 11.6
+# at ε = 2.9): below 2ε the ε-balls of adversarial training around an image and its re-paint
 # overlap.
 _TWO_EPS = 2 * RECIPES["shapes-robust"].eps
 REPAINT_BINS = (0.0, _TWO_EPS, 2 * _TWO_EPS, np.inf)

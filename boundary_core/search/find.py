@@ -56,9 +56,10 @@ def _first_order_candidate(model, x, labels, margin_gradient, radius, *, bounds)
     The step goes to the smallest multiple in ``FIRST_ORDER_OVERSHOOTS`` of the first-order radius
     that crosses the boundary; NaN rows where none does. It costs forward passes only (the gradient
     is the one the radius estimate already took). DDN follows the cross-entropy gradient instead,
-    which at a near-tie can point away from the nearest boundary: on the robust shapes model
-    (hexagon 0.332, circle 0.331, square 0.247) the two directions have cosine −0.22, DDN-50
-    found no boundary point at all, and this step crosses at 1.25× the radius (0.022).
+    which at a near-tie can point away from the nearest boundary: on the ε = 2.8 robust shapes
+    model (08_distractor_circle: hexagon 0.332, circle 0.331, square 0.247) the two directions
+    have cosine −0.22, DDN-50 found no boundary point at all, and this step crosses at 1.25× the
+    radius (0.022; bisected, 0.018).
     """
     direction = -normalize_l2(margin_gradient)
     candidate = torch.full_like(x, float("nan"))

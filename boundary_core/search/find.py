@@ -8,12 +8,7 @@ from torch import Tensor, nn
 from boundary_core.search.bisection import bisect_to_boundary, closest, predict
 from boundary_core.search.ddn import ddn_l2, linearised_distance, margin_and_gradient
 from boundary_core.search.ensemble import PaperBudget, paper_search
-from boundary_core.search.geometry import (
-    Bounds,
-    clamp_bounds,
-    normalize_l2,
-    per_sample,
-)
+from boundary_core.search.geometry import Bounds, clamp_bounds, normalize_l2, per_sample
 from boundary_core.search.result import BoundaryResult, empty_result
 
 PRESETS = ("fast", "paper")
@@ -42,11 +37,16 @@ def _ddn_candidate(model, x, labels, *, bounds, steps, init_delta=None, radius=N
     adversarial = ddn_l2(
         model, x, labels, steps=steps, bounds=bounds, init_radius=radius, init_delta=init_delta
     )
+    return _bisect_found_rows(model, x, adversarial, labels)
+
+
+def _bisect_found_rows(model, x, adversarial, labels) -> Tensor:
+    """Bisection on [x, adversarial] for the finite rows of ``adversarial``; NaN rows stay NaN."""
     found = torch.isfinite(adversarial.flatten(1)).all(dim=1)
-    candidate = torch.where(found.view(-1, *[1] * (x.dim() - 1)), adversarial, x)
-    candidate = bisect_to_boundary(model, x, candidate, labels)
-    candidate[~found] = float("nan")
-    return candidate
+    start = torch.where(per_sample(found, x), adversarial, x)
+    refined = bisect_to_boundary(model, x, start, labels)
+    refined[~found] = float("nan")
+    return refined
 
 
 @torch.no_grad()
@@ -69,10 +69,7 @@ def _first_order_candidate(model, x, labels, margin_gradient, radius, *, bounds)
         crossed = (predict(model, point) != labels) & ~found
         candidate = torch.where(per_sample(crossed, x), point, candidate)
         found |= crossed
-    start = torch.where(per_sample(found, x), candidate, x)
-    refined = bisect_to_boundary(model, x, start, labels)
-    refined[~found] = float("nan")
-    return refined
+    return _bisect_found_rows(model, x, candidate, labels)
 
 
 def fast_search(

@@ -59,7 +59,7 @@ def _method_table(model, x, target, boundary, settings) -> dict[str, Callable]:
             samples=settings.sg_samples,
             stdev=settings.sg_stdev,
             seed=settings.seed,
-        ),  # fmt: skip
+        ),
         "gxi": lambda: attr.grad_x_input(model, x, target),
         "deeplift": lambda: attr.deeplift(model, x, target),
         "bsm": lambda: attr.bsm(model, point, target),
@@ -73,7 +73,7 @@ def _method_table(model, x, target, boundary, settings) -> dict[str, Callable]:
             step_size=settings.agi_step_size,
             variant=settings.agi_variant,
             seed=settings.seed,
-        ),  # fmt: skip
+        ),
     }
     for kind in ("black", "white", *EXTRA_BASELINES):
         table[f"ig_{kind}"] = lambda kind=kind: _ig(model, x, target, kind, settings)
@@ -81,10 +81,14 @@ def _method_table(model, x, target, boundary, settings) -> dict[str, Callable]:
 
 
 def attribute_all(
-    model: nn.Module, x: Tensor, target: Tensor, boundary: BoundaryResult | None,
-    methods: tuple[str, ...] = METHODS, settings: Settings = Settings(),
+    model: nn.Module,
+    x: Tensor,
+    target: Tensor,
+    boundary: BoundaryResult | None,
+    methods: tuple[str, ...] = METHODS,
+    settings: Settings = Settings(),
     progress: Callable[[float, str], None] | None = None,
-) -> Attributions:  # fmt: skip
+) -> Attributions:
     """Compute ``methods`` for ``x (B, C, H, W)``; BSM/BIG need ``boundary`` with every sample
     found, otherwise they are reported unavailable with the reason (never computed from a
     non-adversarial point)."""
@@ -163,10 +167,17 @@ class Explanation:
 
 
 def explain_image(
-    model: nn.Module, x: Tensor, class_names: tuple[str, ...], *, methods=METHODS,
-    preset: str = "fast", target: int | None = None, settings: Settings = Settings(),
-    search_steps: int | None = None, progress: Callable[[float, str], None] | None = None,
-) -> Explanation:  # fmt: skip
+    model: nn.Module,
+    x: Tensor,
+    class_names: tuple[str, ...],
+    *,
+    methods=METHODS,
+    preset: str = "fast",
+    target: int | None = None,
+    settings: Settings = Settings(),
+    search_steps: int | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> Explanation:
     """Explain one image ``x (C, H, W)``: predict, search the boundary, attribute.
 
     ``target`` defaults to the predicted class; the boundary search always moves away from the
@@ -184,18 +195,33 @@ def explain_image(
         )
     start = time.perf_counter()
     boundary = find_boundary(
-        model, batch, preset=preset, seed=settings.seed, steps=search_steps,
+        model,
+        batch,
+        preset=preset,
+        seed=settings.seed,
+        steps=search_steps,
         progress=(lambda f, m: progress(0.5 * f, m)) if progress else None,
-    )  # fmt: skip
+    )
     search_seconds = time.perf_counter() - start
     found = bool(boundary.found[0])
     with torch.no_grad():
         boundary_probabilities = model(boundary.point).softmax(dim=1)[0] if found else None
     attributions = attribute_all(
-        model, batch, torch.tensor([target], device=x.device), boundary, tuple(methods), settings,
+        model,
+        batch,
+        torch.tensor([target], device=x.device),
+        boundary,
+        tuple(methods),
+        settings,
         (lambda f, m: progress(0.5 + 0.5 * f, m)) if progress else None,
-    )  # fmt: skip
+    )
     return Explanation(
-        x, tuple(class_names), target, probabilities, boundary, boundary_probabilities,
-        attributions, search_seconds,
-    )  # fmt: skip
+        x,
+        tuple(class_names),
+        target,
+        probabilities,
+        boundary,
+        boundary_probabilities,
+        attributions,
+        search_seconds,
+    )

@@ -64,9 +64,12 @@ class TrainConfig:
 # the robust recipe was chosen").
 # ε in pixel units for 64×64×3 inputs.
 _COMMON = {
-    "optimizer": "adamw", "lr": 2e-3, "weight_decay": 0.05, "batch_size": 64,
+    "optimizer": "adamw",
+    "lr": 2e-3,
+    "weight_decay": 0.05,
+    "batch_size": 64,
     "widths": (16, 32, 128),
-}  # fmt: skip
+}
 RECIPES = {
     "shapes-standard": TrainConfig(mode="standard", epochs=30, **_COMMON),
     "shapes-robust": TrainConfig(mode="adversarial", epochs=62, eps=2.9, pgd_steps=2, **_COMMON),
@@ -104,9 +107,14 @@ def adversarial_inputs(
         parameter.requires_grad_(False)  # the attack needs input gradients only
     try:
         return pgd_l2(
-            model, x, labels, eps=eps, steps=steps, step_size=2.5 * eps / steps,
+            model,
+            x,
+            labels,
+            eps=eps,
+            steps=steps,
+            step_size=2.5 * eps / steps,
             generator=generator,
-        )  # fmt: skip
+        )
     finally:
         for parameter in model.parameters():
             parameter.requires_grad_(True)
@@ -151,9 +159,12 @@ def initial_model(config: TrainConfig) -> ShapesNet:
 def make_optimiser(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
     if config.optimizer == "sgd":
         return torch.optim.SGD(
-            model.parameters(), lr=config.lr, momentum=0.9, nesterov=True,
+            model.parameters(),
+            lr=config.lr,
+            momentum=0.9,
+            nesterov=True,
             weight_decay=config.weight_decay,
-        )  # fmt: skip
+        )
     if config.optimizer == "adamw":
         return torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     raise ValueError(f"optimizer must be 'sgd' or 'adamw', got {config.optimizer!r}")

@@ -53,10 +53,12 @@ def clean_card(model: nn.Module, n: int) -> dict:
     test = test_split(n)
     correct = predictions(model, test.images) == test.labels
     cue = torch.tensor([flags.cue for flags in test.flags])
-    conflict = torch.stack([
-        make_cue_conflict(i, seed=TEST_SEED, cue_label=(int(label) + 1) % len(SHAPE_CLASSES))
-        for i, label in enumerate(test.labels)
-    ])  # fmt: skip
+    conflict = torch.stack(
+        [
+            make_cue_conflict(i, seed=TEST_SEED, cue_label=(int(label) + 1) % len(SHAPE_CLASSES))
+            for i, label in enumerate(test.labels)
+        ]
+    )
     conflict_correct = predictions(model, conflict) == test.labels
     return {
         "test_seed": TEST_SEED,
@@ -101,6 +103,8 @@ def robust_card(
         "boundary_found": round(torch.isfinite(fast).float().mean().item(), 4),
         "boundary_distance_median": round(fast_correct.median().item(), 4),
         "boundary_distance_median_paper": round(paper[correct[:robust_n]].median().item(), 4),
-        "card_seconds": {"fast": round(fast_seconds, 1),
-                         "paper": round(time.perf_counter() - start - fast_seconds, 1)},
-    }  # fmt: skip
+        "card_seconds": {
+            "fast": round(fast_seconds, 1),
+            "paper": round(time.perf_counter() - start - fast_seconds, 1),
+        },
+    }

@@ -9,8 +9,9 @@ from ui.counterfactual import counterfactual_view, erase_controls
 from ui.state import app_navigation, friendly_errors
 from ui.views import explain
 
-st.set_page_config(page_title="Baselines & Counterfactuals · Boundary Attribution Explorer",
-                   layout="wide")  # fmt: skip
+st.set_page_config(
+    page_title="Baselines & Counterfactuals · Boundary Attribution Explorer", layout="wide"
+)
 app_navigation()
 st.title("Baselines and counterfactuals")
 
@@ -35,6 +36,21 @@ with friendly_errors("this view"):
     with st.sidebar:
         st.divider()
         erasure = erase_controls(picture)
-    share(("domain", "model", "photo", "shape", "preset", "steps", "style", "blur", "alpha",
-           "erase", "cols", "rows", "fill"))  # fmt: skip
+    share(
+        (
+            "domain",
+            "model",
+            "photo",
+            "shape",
+            "preset",
+            "steps",
+            "style",
+            "blur",
+            "alpha",
+            "erase",
+            "cols",
+            "rows",
+            "fill",
+        )
+    )
     counterfactual_view(choice.model, picture, erasure, result)

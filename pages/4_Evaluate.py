@@ -21,9 +21,11 @@ with friendly_errors("the evaluation"):
         shipped_view(summaries, blurred)
     missing = [name for name in SHIPPED if name not in summaries]
     for name in missing:
-        st.info(f"No shipped results for `{name}` yet (expected `assets/results/evaluate-{name}"
-                f".json`). Recompute: `python -m boundary_core evaluate --model {name} --n 500 "
-                f"--json assets/results/evaluate-{name}.json --threads 1`.")  # fmt: skip
+        st.info(
+            f"No shipped results for `{name}` yet (expected `assets/results/evaluate-{name}"
+            f".json`). Recompute: `python -m boundary_core evaluate --model {name} --n 500 "
+            f"--json assets/results/evaluate-{name}.json --threads 1`."
+        )
 
     st.subheader("Live run on a few test images")
     device_caption()
@@ -42,7 +44,13 @@ with friendly_errors("the evaluation"):
     if "live_run" in st.session_state:  # kept, so other widgets do not hide the last run
         model, n, preset = st.session_state["live_run"]
         bar = st.progress(0.0, text="evaluating…")
-        summary = live_summary(model, n, preset, _progress=outside_cache(
-            lambda done: bar.progress(min(done / n, 1.0), f"{done} of {n} images")))  # fmt: skip
+        summary = live_summary(
+            model,
+            n,
+            preset,
+            _progress=outside_cache(
+                lambda done: bar.progress(min(done / n, 1.0), f"{done} of {n} images")
+            ),
+        )
         bar.empty()
         live_view(summary, blurred)

@@ -18,8 +18,14 @@ from ui.toy_state import WIDTHS, trained
 
 # One range for every preset: a slider whose range changes is reset by Streamlit.
 SLIDER_RANGE = tuple(f(b[i] for _, _, b in PRESETS.values()) for i, f in enumerate((min, max) * 2))
-SHOW = {"edges": "region edges", "sm": "SM", "bsm": "BSM", "ig": "IG path", "big": "BIG path",
-        "search": "searched x'"}  # fmt: skip
+SHOW = {
+    "edges": "region edges",
+    "sm": "SM",
+    "bsm": "BSM",
+    "ig": "IG path",
+    "big": "BIG path",
+    "search": "searched x'",
+}
 
 
 @st.cache_data(show_spinner=False)
@@ -48,8 +54,9 @@ def sidebar() -> dict:
     mode = st.sidebar.radio(
         "training", ["standard", "adversarial"], horizontal=True, key="toy_mode"
     )
-    eps = st.sidebar.slider("PGD ε (ℓ2)", 0.05, 0.6, 0.25, 0.05, key="toy_eps",
-                            disabled=mode == "standard")  # fmt: skip
+    eps = st.sidebar.slider(
+        "PGD ε (ℓ2)", 0.05, 0.6, 0.25, 0.05, key="toy_eps", disabled=mode == "standard"
+    )
     seed = st.sidebar.number_input("seed", 0, 99, 0, key="toy_seed")
     box = PRESETS[preset][2]
     st.sidebar.header("Query (or click the plot)")
@@ -57,18 +64,28 @@ def sidebar() -> dict:
     qy = st.sidebar.slider("x₂", *SLIDER_RANGE[2:], key="toy_qy", step=0.01)
     baseline = st.sidebar.radio("IG baseline", ["origin (0, 0)", "box corner"], key="toy_base")
     preset_search = st.sidebar.radio(
-        "boundary search preset (as on the image pages)", ["fast", "paper"], horizontal=True,
-        key="toy_search", help="paper: PGD ladder + CW + AutoPGD, about 1-2 s per query",
-    )  # fmt: skip
+        "boundary search preset (as on the image pages)",
+        ["fast", "paper"],
+        horizontal=True,
+        key="toy_search",
+        help="paper: PGD ladder + CW + AutoPGD, about 1-2 s per query",
+    )
     sigma = st.sidebar.slider("smoothing σ (view, 0 = off)", 0.0, 0.8, 0.0, 0.05, key="toy_sigma")
-    show = st.sidebar.multiselect("draw", list(SHOW), default=list(SHOW),
-                                  format_func=SHOW.get, key="toy_show")  # fmt: skip
+    show = st.sidebar.multiselect(
+        "draw", list(SHOW), default=list(SHOW), format_func=SHOW.get, key="toy_show"
+    )
     return dict(
-        preset=preset, widths=widths, mode=mode, eps=eps if mode == "adversarial" else 0.0,
-        seed=int(seed), query=(float(qx), float(qy)), sigma=sigma, show=set(show),
+        preset=preset,
+        widths=widths,
+        mode=mode,
+        eps=eps if mode == "adversarial" else 0.0,
+        seed=int(seed),
+        query=(float(qx), float(qy)),
+        sigma=sigma,
+        show=set(show),
         search=preset_search,
         baseline=(0.0, 0.0) if baseline.startswith("origin") else (box[0], box[2]),
-    )  # fmt: skip
+    )
 
 
 def take_click() -> None:
@@ -90,8 +107,9 @@ def numbers(explanation, search_distance: float, visited: int, regions: int, dat
         return
     ratio = search_distance / closest.distance if closest.distance > 0 else float("nan")
     st.metric("exact distance to boundary", f"{closest.distance:.4f}")
-    st.metric("searched distance", f"{search_distance:.4f}", f"÷ exact = {ratio:.4f}",
-              delta_color="off")  # fmt: skip
+    st.metric(
+        "searched distance", f"{search_distance:.4f}", f"÷ exact = {ratio:.4f}", delta_color="off"
+    )
     if not closest.certified:
         st.caption("the box edge is nearer than x′: a closer boundary may lie outside the box")
     st.metric("‖SM − BSM‖", f"{explanation.sm_bsm_distance:.3f}")
@@ -101,8 +119,9 @@ def numbers(explanation, search_distance: float, visited: int, regions: int, dat
         f"{len(explanation.big_path)} regions."
     )
     rows = {name: getattr(explanation, name) for name in ("sm", "bsm", "ig", "big")}
-    st.dataframe({k.upper(): [f"{v[0]:+.3f}", f"{v[1]:+.3f}"] for k, v in rows.items()},
-                 hide_index=True)  # fmt: skip
+    st.dataframe(
+        {k.upper(): [f"{v[0]:+.3f}", f"{v[1]:+.3f}"] for k, v in rows.items()}, hide_index=True
+    )
 
 
 st.set_page_config(page_title="Toy playground", layout="wide")
@@ -122,17 +141,25 @@ grid = smoothed(model, key, settings["sigma"]) if settings["sigma"] > 0 else Non
 plot, side = st.columns([3, 1])
 with plot:
     figure = playground_figure(
-        exact, data, explanation, show=settings["show"], search_point=search_point,
+        exact,
+        data,
+        explanation,
+        show=settings["show"],
+        search_point=search_point,
         smoothed=None if grid is None else (grid, settings["sigma"]),
-    )  # fmt: skip
+    )
     st.plotly_chart(figure, key="toy_plot", on_select="rerun", selection_mode="points")
     st.caption(
         "Each shade is one linear region (colour family = predicted class); the thick black line "
         "is the exact decision boundary. Arrows show directions only (SM at x, BSM and the "
         "segment normal at the exact closest boundary point x′); dotted paths mark where they "
         "cross regions. Click the plot or use the sliders to move x."
-        + (" The dashed teal line is the Gaussian-smoothed net's boundary, estimated from "
-           "Monte Carlo samples on a grid: it is not exact." if grid is not None else "")
-    )  # fmt: skip
+        + (
+            " The dashed teal line is the Gaussian-smoothed net's boundary, estimated from "
+            "Monte Carlo samples on a grid: it is not exact."
+            if grid is not None
+            else ""
+        )
+    )
 with side:
     numbers(explanation, search_distance, visited, len(exact.regions), data, model)

@@ -32,8 +32,13 @@ def playground_key() -> tuple:
     state = st.session_state
     mode = state.get("toy_mode", "standard")
     eps = state.get("toy_eps", 0.25) if mode == "adversarial" else 0.0
-    return (state.get("toy_preset", "moons"), state.get("toy_widths", "16, 16"), mode, eps,
-            int(state.get("toy_seed", 0)))  # fmt: skip
+    return (
+        state.get("toy_preset", "moons"),
+        state.get("toy_widths", "16, 16"),
+        mode,
+        eps,
+        int(state.get("toy_seed", 0)),
+    )
 
 
 st.set_page_config(page_title="Theory", layout="wide")

@@ -129,9 +129,13 @@ class MethodRelu(FunctionalRelu):
 
 @pytest.mark.parametrize(
     ("model", "reason"),
-    [(FunctionalRelu(), "functional relu"), (TorchRelu(), "functional relu"),
-     (MethodRelu(), "functional relu"), (ReusedRelu(), "reused")],
-)  # fmt: skip
+    [
+        (FunctionalRelu(), "functional relu"),
+        (TorchRelu(), "functional relu"),
+        (MethodRelu(), "functional relu"),
+        (ReusedRelu(), "reused"),
+    ],
+)
 def test_deeplift_refuses_models_it_would_get_wrong(model, reason):
     x = torch.rand(2, 3, 2, 2)
     with pytest.raises(ValueError, match=reason):

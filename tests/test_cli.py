@@ -37,8 +37,18 @@ def test_models_json():
 
 
 def test_explain_json_and_files(cat_png, tmp_path, capsys):
-    code = main(["explain", "--model", "cifar10-resnet18", "--image", str(cat_png), "--json",
-                 "--out", str(tmp_path)])  # fmt: skip
+    code = main(
+        [
+            "explain",
+            "--model",
+            "cifar10-resnet18",
+            "--image",
+            str(cat_png),
+            "--json",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["prediction"]["label"] == "cat" and summary["prediction"]["index"] == 3
@@ -61,8 +71,22 @@ def test_explain_json_and_files(cat_png, tmp_path, capsys):
 
 
 def test_explain_paper_preset_with_method_subset(cat_png, capsys):
-    code = main(["explain", "--model", "cifar10-resnet18", "--image", str(cat_png), "--json",
-                 "--search", "paper", "--search-steps", "10", "--methods", "sm,bsm"])  # fmt: skip
+    code = main(
+        [
+            "explain",
+            "--model",
+            "cifar10-resnet18",
+            "--image",
+            str(cat_png),
+            "--json",
+            "--search",
+            "paper",
+            "--search-steps",
+            "10",
+            "--methods",
+            "sm,bsm",
+        ]
+    )
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert set(summary["methods"]) == {"sm", "bsm"}

@@ -21,8 +21,9 @@ from boundary_core.models.shapes import weights_path
 
 QUICK = Settings(ig_steps=5, sg_samples=4, agi_classes=3, agi_steps=3)  # small budgets, same code
 METRIC_KEYS = {"loc", "eg", "pp", "con", "gt_loc_curve", "gt_loc_curve_blur"}
-ALIGNMENT_KEYS = {f"{pair}_{kind}" for pair in ("sm_bsm", "ig_big", "ig_agi")
-                  for kind in ("l2", "cosine")}  # fmt: skip
+ALIGNMENT_KEYS = {
+    f"{pair}_{kind}" for pair in ("sm_bsm", "ig_big", "ig_agi") for kind in ("l2", "cosine")
+}
 
 
 def test_stats_by_hand_ignore_nan():
@@ -94,8 +95,9 @@ def test_summary_of_hand_made_scores_and_exact_keys():
         "boundary.distance": np.array([0.5, nan, 1.5]),
         "boundary.gradient_evals": np.array([51.0, 51.0, 51.0]),
     }
-    evaluation = Evaluation(("sm", "bsm"), scores, 4, "fast", None, Settings(), {"ddn": 2}, {},
-                            {"total": 1.0})  # fmt: skip
+    evaluation = Evaluation(
+        ("sm", "bsm"), scores, 4, "fast", None, Settings(), {"ddn": 2}, {}, {"total": 1.0}
+    )
     summary = json.loads(json.dumps(evaluation.summary()))  # JSON-serialisable
     assert summary["n_evaluated"] == 3 and summary["n_skipped_misclassified"] == 1
     assert math.isclose(summary["metrics"]["sm"]["loc"]["mean"], 0.2)
@@ -134,10 +136,14 @@ def tiny_batches(model, n: int, batch_size: int, flip: int | None = None) -> lis
     if flip is not None:
         labels[flip] = (labels[flip] + 1) % 4
     return [
-        EvalBatch(images[i : i + batch_size], labels[i : i + batch_size],
-                  data.boxes[i : i + batch_size], torch.arange(i, min(i + batch_size, n)))
+        EvalBatch(
+            images[i : i + batch_size],
+            labels[i : i + batch_size],
+            data.boxes[i : i + batch_size],
+            torch.arange(i, min(i + batch_size, n)),
+        )
         for i in range(0, n, batch_size)
-    ]  # fmt: skip
+    ]
 
 
 def test_streaming_equals_one_batch_and_skips_misclassified():
@@ -176,10 +182,12 @@ class Constant(nn.Module):
 
 def test_no_boundary_gives_nan_not_a_fake_point():
     images = torch.rand(3, 3, 8, 8, generator=torch.Generator().manual_seed(0))
-    batch = EvalBatch(images, torch.zeros(3, dtype=torch.long),
-                      torch.tensor([[0, 0, 4, 4]] * 3), torch.arange(3))  # fmt: skip
-    summary = evaluate(Constant(), [batch], methods=("sm", "bsm", "big"), steps=3,
-                       settings=QUICK).summary()  # fmt: skip
+    batch = EvalBatch(
+        images, torch.zeros(3, dtype=torch.long), torch.tensor([[0, 0, 4, 4]] * 3), torch.arange(3)
+    )
+    summary = evaluate(
+        Constant(), [batch], methods=("sm", "bsm", "big"), steps=3, settings=QUICK
+    ).summary()
     assert summary["boundary"]["success"] == 0.0 and summary["boundary"]["distance_median"] is None
     assert summary["metrics"]["bsm"]["loc"]["n"] == 0 and summary["metrics"]["big"]["pp"]["n"] == 0
     assert summary["metrics"]["sm"]["loc"]["n"] == 0  # all-zero SM: NaN rule, not a score of 0
@@ -214,8 +222,23 @@ def test_cli_rejects_bad_arguments_with_one_line(args, message, tmp_path, capsys
 @pytest.mark.skipif(not weights_path("shapes-standard").exists(), reason="no shipped weights")
 def test_cli_end_to_end_json_keys(tmp_path, capsys):
     out = tmp_path / "sub" / "eval.json"
-    code = cli_main(["evaluate", "--model", "shapes-standard", "--n", "4", "--batch-size", "3",
-                     "--search-steps", "10", "--json", str(out), "--threads", "1"])  # fmt: skip
+    code = cli_main(
+        [
+            "evaluate",
+            "--model",
+            "shapes-standard",
+            "--n",
+            "4",
+            "--batch-size",
+            "3",
+            "--search-steps",
+            "10",
+            "--json",
+            str(out),
+            "--threads",
+            "1",
+        ]
+    )
     assert code == 0
     summary = json.loads(out.read_text())
     assert set(summary["metrics"]) == set(METHODS)

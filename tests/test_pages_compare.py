@@ -31,10 +31,12 @@ def test_standard_vs_robust_shows_both_rows_and_alignment():
 
 
 def test_counterfactual_page_erases_rectangle_and_distractor():
-    app = AppTest.from_file(str(PAGES / "3_Baselines_and_Counterfactuals.py"),
-                            default_timeout=TIMEOUT)  # fmt: skip
-    app.query_params.update({"domain": "shapes", "model": "shapes-standard",
-                             "shape": "06_distractor_arrow"})  # fmt: skip
+    app = AppTest.from_file(
+        str(PAGES / "3_Baselines_and_Counterfactuals.py"), default_timeout=TIMEOUT
+    )
+    app.query_params.update(
+        {"domain": "shapes", "model": "shapes-standard", "shape": "06_distractor_arrow"}
+    )
     app.run()
     assert not app.exception, app.exception
     captions = [image.proto.imgs[0].caption for image in app.get("image")]
@@ -46,8 +48,10 @@ def test_counterfactual_page_erases_rectangle_and_distractor():
     assert app.query_params["cols"] == "0,10"
     app.sidebar.radio(key="erase").set_value("distractor object").run()
     assert not app.exception
-    assert any("distractor object removed" in c for c in
-               (image.proto.imgs[0].caption for image in app.get("image")))  # fmt: skip
+    assert any(
+        "distractor object removed" in c
+        for c in (image.proto.imgs[0].caption for image in app.get("image"))
+    )
     claims = app.dataframe[-1].value
     assert ((claims.values >= 0) & (claims.values <= 1)).all()
 
@@ -105,11 +109,15 @@ def test_a_model_without_boundary_point_says_so_and_its_alignment_is_missing_not
     prediction = {"label": "hexagon", "probability": 0.33}
     found = {"found": True, "label": "circle", "distance_l2": 0.25}
     results = {
-        "with": {"summary": {"prediction": prediction, "boundary": found},
-                 "maps": {"sm": sm, "bsm": bsm, "ig_black": ig, "big": big}},
-        "without": {"summary": {"prediction": prediction, "boundary": {"found": False}},
-                    "maps": {"sm": sm, "ig_black": ig}},
-    }  # fmt: skip
+        "with": {
+            "summary": {"prediction": prediction, "boundary": found},
+            "maps": {"sm": sm, "bsm": bsm, "ig_black": ig, "big": big},
+        },
+        "without": {
+            "summary": {"prediction": prediction, "boundary": {"found": False}},
+            "maps": {"sm": sm, "ig_black": ig},
+        },
+    }
     assert "no boundary point" in row_label("without", results["without"])
     assert "circle at ℓ2 distance 0.250" in row_label("with", results["with"])
     frame = alignment_frame(results)

@@ -17,8 +17,9 @@ def test_parallel_explanation_equals_serial(monkeypatch, baselines):
     runs = {}
     for parallel in (False, True):
         monkeypatch.setattr(compute, "PARALLEL", parallel)
-        runs[parallel] = compute._explain("shapes-standard", x, methods, "fast", None, settings,
-                                          None)  # fmt: skip
+        runs[parallel] = compute._explain(
+            "shapes-standard", x, methods, "fast", None, settings, None
+        )
     serial, parallel = runs[False], runs[True]
     assert list(parallel.attributions.maps) == list(serial.attributions.maps) == list(methods)
     for name, values in serial.attributions.maps.items():
@@ -30,8 +31,16 @@ def test_parallel_explanation_equals_serial(monkeypatch, baselines):
 
 def test_methods_for_orders_panels_and_rejects_unknown_baselines():
     assert compute.methods_for(("white", "blur")) == (
-        "sm", "ig_white", "ig_blur", "sg", "gxi", "deeplift", "bsm", "big", "agi",
-    )  # fmt: skip
+        "sm",
+        "ig_white",
+        "ig_blur",
+        "sg",
+        "gxi",
+        "deeplift",
+        "bsm",
+        "big",
+        "agi",
+    )
     with pytest.raises(ValueError, match="unknown IG baseline"):
         compute.methods_for(("purple",))
     assert compute.hex_to_rgb("#ff8000") == (1.0, 128 / 255, 0.0)

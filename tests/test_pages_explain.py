@@ -19,8 +19,19 @@ from ui.sources import UPLOAD_STATE_KEY, upload_picture
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "1_Explain.py")
 TIMEOUT = 180
-PANELS = ("SM", "IG (black)", "IG (white)", "SmoothGrad", "Grad×Input", "DeepLIFT", "BSM", "BIG",
-          "AGI", "boundary point x′", "x′ − x (amplified)")  # fmt: skip
+PANELS = (
+    "SM",
+    "IG (black)",
+    "IG (white)",
+    "SmoothGrad",
+    "Grad×Input",
+    "DeepLIFT",
+    "BSM",
+    "BIG",
+    "AGI",
+    "boundary point x′",
+    "x′ − x (amplified)",
+)
 
 
 def captions(app) -> list[str]:
@@ -61,8 +72,11 @@ def test_photo_gallery_shows_every_panel_and_reruns_from_cache(monkeypatch):
     app.run()
     assert len(calls) == computed  # cached: the rerun computes nothing
     assert [d.label for d in app.get("download_button")] == [
-        "Panels (PNG)", "Maps + x′ (NPZ)", "Numbers (JSON)", "x′ (NPY)",
-    ]  # fmt: skip
+        "Panels (PNG)",
+        "Maps + x′ (NPZ)",
+        "Numbers (JSON)",
+        "x′ (NPY)",
+    ]
 
 
 def test_shapes_image_from_url_has_box_metrics_and_survives_preset_and_baselines():
@@ -95,7 +109,7 @@ def test_shapes_image_from_url_has_box_metrics_and_survives_preset_and_baselines
         (png_bytes(np.zeros((40, 40, 3), np.uint8))[:60], "truncated or corrupt"),
         (b"", "empty"),
     ],
-)  # fmt: skip
+)
 def test_bad_upload_is_an_error_message_not_an_exception(data, reason):
     app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     app.query_params["domain"] = "upload"
@@ -122,7 +136,7 @@ def test_good_upload_is_explained():
         (np.random.default_rng(1).integers(0, 255, (50, 50, 4), dtype=np.uint8), "RGBA"),
         (np.random.default_rng(2).integers(0, 65535, (40, 30), dtype=np.uint16), "I;16"),
     ],
-)  # fmt: skip
+)
 def test_upload_modes_become_rgb_in_unit_range(array, mode):
     picture = upload_picture(png_bytes(array, mode), 32)
     assert picture.image.shape == (3, 32, 32) and picture.image.dtype == np.float32

@@ -10,8 +10,14 @@ from boundary_core.search import PaperBudget, find_boundary
 from boundary_core.search.geometry import batch_norm_l2, project_l2, random_in_ball
 from boundary_core.search.pgd import pgd_l2
 
-SMALL_BUDGET = PaperBudget(ladder=(0.05, 0.1, 0.2), max_eps=2.0, pgd_steps=10, cw_steps=10,
-                           cw_binary_steps=2, apgd_steps=10)  # fmt: skip
+SMALL_BUDGET = PaperBudget(
+    ladder=(0.05, 0.1, 0.2),
+    max_eps=2.0,
+    pgd_steps=10,
+    cw_steps=10,
+    cw_binary_steps=2,
+    apgd_steps=10,
+)
 
 
 def linear_case(seed=0, batch=5):
@@ -106,8 +112,9 @@ def test_gradient_evals_accounting(tiny_cnn, images):
 def test_pgd_respects_ball_and_bounds(tiny_cnn, images):
     labels = tiny_cnn(images).argmax(1)
     generator = torch.Generator().manual_seed(0)
-    adversarial = pgd_l2(tiny_cnn, images, labels, eps=0.3, steps=5, step_size=0.1,
-                         generator=generator)  # fmt: skip
+    adversarial = pgd_l2(
+        tiny_cnn, images, labels, eps=0.3, steps=5, step_size=0.1, generator=generator
+    )
     assert (batch_norm_l2(adversarial - images) <= 0.3 + 1e-5).all()
     assert adversarial.min() >= 0 and adversarial.max() <= 1
 
@@ -149,8 +156,9 @@ def test_paper_preset_runs_on_float64_models():
     model = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
     model = model.double().eval()
     x = torch.rand(4, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
-    budget = PaperBudget(ladder=(0.5, 1.0), max_eps=8.0, pgd_steps=5, cw_steps=5,
-                         cw_binary_steps=1, apgd_steps=5)  # fmt: skip
+    budget = PaperBudget(
+        ladder=(0.5, 1.0), max_eps=8.0, pgd_steps=5, cw_steps=5, cw_binary_steps=1, apgd_steps=5
+    )
     result = find_boundary(model, x, preset="paper", bounds=(-10.0, 10.0), budget=budget)
     assert result.point.dtype == torch.float64 and result.found.all()
     assert (model(result.point).argmax(1) != result.original_label).all()

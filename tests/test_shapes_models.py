@@ -100,9 +100,14 @@ def test_prefetching_worker_streams_the_same_batches_in_order():
 
 def test_channels_last_changes_the_layout_not_the_training():
     config = recipe(
-        "shapes-robust", epochs=1, max_batches=2, batch_size=8, samples_per_epoch=16,
-        widths=(4, 8, 8), pgd_steps=1,
-    )  # fmt: skip
+        "shapes-robust",
+        epochs=1,
+        max_batches=2,
+        batch_size=8,
+        samples_per_epoch=16,
+        widths=(4, 8, 8),
+        pgd_steps=1,
+    )
     runs = [
         train_shapes_net(config, log=lambda _: None, prefetch=False, channels_last=layout)
         for layout in (True, False)
@@ -119,11 +124,28 @@ def test_channels_last_changes_the_layout_not_the_training():
 @pytest.mark.parametrize("name", SHIPPED)
 def test_train_command_runs_a_tiny_epoch(tmp_path, name, capsys):
     out = tmp_path / f"{name}.safetensors"
-    code = cli_main([
-        "train", "--model", name, "--epochs", "1", "--max-batches", "2", "--batch-size", "8",
-        "--samples-per-epoch", "16", "--threads", "1", "--test-n", "8", "--out", str(out),
-        *(["--no-prefetch", "--widths", "4", "8", "16"] if name == "shapes-robust" else []),
-    ])  # fmt: skip
+    code = cli_main(
+        [
+            "train",
+            "--model",
+            name,
+            "--epochs",
+            "1",
+            "--max-batches",
+            "2",
+            "--batch-size",
+            "8",
+            "--samples-per-epoch",
+            "16",
+            "--threads",
+            "1",
+            "--test-n",
+            "8",
+            "--out",
+            str(out),
+            *(["--no-prefetch", "--widths", "4", "8", "16"] if name == "shapes-robust" else []),
+        ]
+    )
     assert code == 0 and out.exists()
     card = json.loads(out.with_name(f"{name}.card.json").read_text())
     assert card["train"]["train_samples"] == 16 and 0 <= card["clean_accuracy"] <= 1
@@ -161,11 +183,14 @@ def test_shipped_models_load_offline_and_match_their_cards(name):
 def test_shipped_models_classify_the_gallery(name):
     gallery = MODELS_DIR.parent / "shapes_gallery"
     entries = json.loads((gallery / "index.json").read_text())["images"]
-    images = torch.stack([
-        torch.from_numpy(np.asarray(Image.open(gallery / e["file"]), dtype=np.float32) / 255)
-        .permute(2, 0, 1)  # (H, W, 3) -> (3, H, W)
-        for e in entries
-    ])  # fmt: skip
+    images = torch.stack(
+        [
+            torch.from_numpy(
+                np.asarray(Image.open(gallery / e["file"]), dtype=np.float32) / 255
+            ).permute(2, 0, 1)  # (H, W, 3) -> (3, H, W)
+            for e in entries
+        ]
+    )
     labels = torch.tensor([e["label"] for e in entries])
     with torch.no_grad():
         correct = (load_model(name)(images).argmax(1) == labels).float().mean().item()

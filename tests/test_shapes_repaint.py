@@ -25,12 +25,26 @@ CIRCLE, RING = SHAPE_CLASSES.index("circle"), SHAPE_CLASSES.index("ring")
 def plain_circle_scene():
     """A dark circle (r = 16) on a flat light ground; no texture, ramp, noise, marks, distractor."""
     scene = make_scene(0, seed=TEST_SEED)
-    circle = replace(scene.object, label=CIRCLE, center=(32.0, 32.0), radius=16.0, angle=0.0,
-                     colour=(0.1, 0.1, 0.1))  # fmt: skip
+    circle = replace(
+        scene.object,
+        label=CIRCLE,
+        center=(32.0, 32.0),
+        radius=16.0,
+        angle=0.0,
+        colour=(0.1, 0.1, 0.1),
+    )
     return replace(
-        scene, object=circle, distractor=None, marks=(), cue=False, texture="stripes",
-        texture_amplitude=0.0, background=(0.8, 0.8, 0.8), ramp=(0.0, 0.0), noise_std=0.0,
-    )  # fmt: skip
+        scene,
+        object=circle,
+        distractor=None,
+        marks=(),
+        cue=False,
+        texture="stripes",
+        texture_amplitude=0.0,
+        background=(0.8, 0.8, 0.8),
+        ramp=(0.0, 0.0),
+        noise_std=0.0,
+    )
 
 
 def test_circle_to_ring_differs_by_exactly_the_hole():
@@ -75,9 +89,10 @@ def test_nearest_repaint_reports_the_distance_it_found():
     scene = make_scene(3, seed=TEST_SEED)
     nearest = nearest_repaint(scene)
     found = next(
-        s for k, r, a, s in repaints(scene)
+        s
+        for k, r, a, s in repaints(scene)
         if (k, r, a) == (nearest.label, nearest.radius, nearest.angle)
-    )  # fmt: skip
+    )
     image = paint_scene(scene, DEFAULT_CONFIG)[0]
     assert nearest.distance == pytest.approx(
         np.linalg.norm(paint_scene(found, DEFAULT_CONFIG)[0] - image)

@@ -25,8 +25,12 @@ def docker_cmd() -> list[str]:
 def test_dockerfile_command_answers_health_check():
     command = docker_cmd()
     assert command[:3] == ["streamlit", "run", "app.py"], command
-    for flag in ("--server.port=8501", "--server.address=0.0.0.0",
-                 "--server.enableXsrfProtection=false", "--server.enableCORS=false"):  # fmt: skip
+    for flag in (
+        "--server.port=8501",
+        "--server.address=0.0.0.0",
+        "--server.enableXsrfProtection=false",
+        "--server.enableCORS=false",
+    ):
         assert flag in command, flag
     flags = tuple(a for a in command[3:] if not a.startswith(("--server.port", "--server.address")))
     with streamlit_server(flags) as base:

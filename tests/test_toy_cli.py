@@ -15,8 +15,20 @@ from boundary_core.toy import load_model
 @pytest.fixture(scope="module")
 def run_toy(tmp_path_factory):
     path = tmp_path_factory.mktemp("toy") / "net.safetensors"
-    argv = ["toy", "--preset", "three_blobs", "--seed", "2", "--hidden", "8,8",
-            "--query", "0.2,0.4", "--json", "--save-model", str(path)]  # fmt: skip
+    argv = [
+        "toy",
+        "--preset",
+        "three_blobs",
+        "--seed",
+        "2",
+        "--hidden",
+        "8,8",
+        "--query",
+        "0.2,0.4",
+        "--json",
+        "--save-model",
+        str(path),
+    ]
     return argv, path
 
 
@@ -37,8 +49,10 @@ def test_json_keys_and_consistency(run_toy, capsys):
     )
     logits = np.array(result["logits"])
     assert result["prediction"] == int(logits.argmax()) and result["class_name"] in (
-        "blue", "orange", "green",
-    )  # fmt: skip
+        "blue",
+        "orange",
+        "green",
+    )
 
     # --save-model: keys in forward order, loadable into a plain nn.Sequential
     tensors = load_file(str(path))

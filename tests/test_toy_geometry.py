@@ -88,8 +88,11 @@ def test_region_count_equals_sampled_pattern_count_on_a_small_net(seed):
         shapely.maximum_inscribed_circle(shapely.Polygon(r.vertices)).length
         for r in regions.regions
     ]
-    wide = {np.packbits(r.pattern).tobytes() for r, d in zip(regions.regions, inradius, strict=True)
-            if d > spacing / np.sqrt(2)}  # fmt: skip
+    wide = {
+        np.packbits(r.pattern).tobytes()
+        for r, d in zip(regions.regions, inradius, strict=True)
+        if d > spacing / np.sqrt(2)
+    }
     assert wide <= sampled <= {np.packbits(r.pattern).tobytes() for r in regions.regions}
     assert len(sampled) >= len(regions) - sum(d <= spacing for d in inradius) > 5
 

@@ -15,8 +15,10 @@ PAGES = Path(__file__).resolve().parents[1] / "pages"
 
 
 def test_core_imports_no_ui():
-    code = "import sys, boundary_core.toy, boundary_core.cli.toy_cmd, boundary_core.bench.toy; " \
-        "print(any(m in sys.modules for m in ('streamlit', 'plotly')))"  # fmt: skip
+    code = (
+        "import sys, boundary_core.toy, boundary_core.cli.toy_cmd, boundary_core.bench.toy; "
+        "print(any(m in sys.modules for m in ('streamlit', 'plotly')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

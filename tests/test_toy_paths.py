@@ -84,9 +84,12 @@ def test_exact_ig_matches_captum_with_many_steps(setup):
     label = int(logits_numpy(weights, x[None]).argmax())
     exact = integrated_gradient(path_pieces(weights, baseline, x), label)
     approx = IntegratedGradients(model).attribute(
-        torch.tensor(x)[None], baselines=torch.tensor(baseline)[None], target=label,
-        n_steps=2000, method="riemann_middle",
-    )  # fmt: skip
+        torch.tensor(x)[None],
+        baselines=torch.tensor(baseline)[None],
+        target=label,
+        n_steps=2000,
+        method="riemann_middle",
+    )
     # Riemann sums of a piecewise-constant gradient converge as O(1/steps): 1% at 2000 steps
     assert np.linalg.norm(exact - approx[0].numpy()) <= 1e-2 * np.linalg.norm(exact)
 

@@ -10,8 +10,13 @@ from ui.sources import Picture
 
 PAIR = ("shapes-standard", "shapes-robust")
 FIGURE3 = ("sm", "bsm", "ig_black", "big")  # the paper's Figure 3/4 columns
-TILE_TITLES = {"sm": "SM", "bsm": "BSM", "ig_black": "IG (black)", "big": "BIG",
-               "ig_white": "IG (white)"}  # fmt: skip
+TILE_TITLES = {
+    "sm": "SM",
+    "bsm": "BSM",
+    "ig_black": "IG (black)",
+    "big": "BIG",
+    "ig_white": "IG (white)",
+}
 
 
 def tiles(result: dict, methods, style: HeatmapStyle, picture: Picture, with_input=True):
@@ -54,9 +59,11 @@ def figure3_grid(results: dict[str, dict], picture: Picture, style: HeatmapStyle
 def alignment_frame(results: dict[str, dict]) -> pd.DataFrame:
     """Rows ‖SM−BSM‖, ‖IG−BIG‖ and their 1 − cos; one column per model (Table 1, one image)."""
     rows = {
-        "‖SM − BSM‖ (raw ℓ2)": "sm_bsm_l2", "1 − cos(SM, BSM)": "sm_bsm_cosine",
-        "‖IG − BIG‖ (raw ℓ2)": "ig_big_l2", "1 − cos(IG, BIG)": "ig_big_cosine",
-    }  # fmt: skip
+        "‖SM − BSM‖ (raw ℓ2)": "sm_bsm_l2",
+        "1 − cos(SM, BSM)": "sm_bsm_cosine",
+        "‖IG − BIG‖ (raw ℓ2)": "ig_big_l2",
+        "1 − cos(IG, BIG)": "ig_big_cosine",
+    }
     numbers = {name: alignment(result) for name, result in results.items()}
     frame = pd.DataFrame(
         {name: [numbers[name][key] for key in rows.values()] for name in results},

@@ -83,9 +83,15 @@ def _progress_bar(callback):
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def cached_explanation(
-    model_name: str, key: str, image: np.ndarray, preset: str, search_steps: int | None,
-    baselines: tuple[str, ...] = ("black", "white"), colour: str = "#808080", _progress=None,
-) -> dict:  # fmt: skip
+    model_name: str,
+    key: str,
+    image: np.ndarray,
+    preset: str,
+    search_steps: int | None,
+    baselines: tuple[str, ...] = ("black", "white"),
+    colour: str = "#808080",
+    _progress=None,
+) -> dict:
     """Everything one Explain view draws, as plain numpy arrays and a JSON-able summary.
 
     Cached per (model, image hash, preset, budget, baselines, colour); heatmap options are not
@@ -94,13 +100,24 @@ def cached_explanation(
     del key  # part of the cache key only (the image array is hashed too)
     x = torch.from_numpy(image).to(default_device())
     settings = Settings(baseline_color=hex_to_rgb(colour))
-    explanation = _explain(model_name, x, methods_for(baselines), preset, search_steps, settings,
-                           _progress_bar(_progress))  # fmt: skip
+    explanation = _explain(
+        model_name,
+        x,
+        methods_for(baselines),
+        preset,
+        search_steps,
+        settings,
+        _progress_bar(_progress),
+    )
     found = bool(explanation.boundary.found[0])
     summary = explanation.summary()
     summary["model"] = model_name
-    summary["settings"] = {"preset": preset, "search_steps": search_steps,
-                           "baselines": list(baselines), "colour": colour}  # fmt: skip
+    summary["settings"] = {
+        "preset": preset,
+        "search_steps": search_steps,
+        "baselines": list(baselines),
+        "colour": colour,
+    }
     return {
         "summary": summary,
         "input": image,
@@ -124,19 +141,28 @@ def _explain(model_name, x, methods, preset, search_steps, settings, progress) -
         worker_model = cached_model(model_name, 1)
         job = _WORKERS.submit(attribute_all, worker_model, x[None], target, None, side, settings)
     main = explain_image(
-        model, x, names, methods=own, preset=preset, settings=settings,
-        search_steps=search_steps, progress=progress,
-    )  # fmt: skip
+        model,
+        x,
+        names,
+        methods=own,
+        preset=preset,
+        settings=settings,
+        search_steps=search_steps,
+        progress=progress,
+    )
     if job is None:
         return main
     extra, mine = job.result(), main.attributions
     merged = Attributions(
-        maps={m: mine.maps.get(m, extra.maps.get(m)) for m in methods
-              if m in mine.maps or m in extra.maps},
+        maps={
+            m: mine.maps.get(m, extra.maps.get(m))
+            for m in methods
+            if m in mine.maps or m in extra.maps
+        },
         deltas=mine.deltas | extra.deltas,
         unavailable=mine.unavailable | extra.unavailable,
         seconds=mine.seconds | extra.seconds,
-    )  # fmt: skip
+    )
     return replace(main, attributions=merged)
 
 

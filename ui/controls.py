@@ -21,11 +21,18 @@ from ui.state import init, init_many, publish
 
 BUDGETS = ("default", "10", "20", "50", "100", "200", "500")
 BLURS = ("auto", "0", "0.5", "1", "1.5", "2", "3", "4", "6", "8")
-STYLE_HELP = ("paper: mean over channels, Gaussian blur, signed_max, jet on a fixed [−1, 1] "
-              "scale. captum: channel sum, 2% outlier clip, red–white–green.")  # fmt: skip
+STYLE_HELP = (
+    "paper: mean over channels, Gaussian blur, signed_max, jet on a fixed [−1, 1] "
+    "scale. captum: channel sum, 2% outlier clip, red–white–green."
+)
 BLUR_HELP = "auto = the paper's σ = 10 at 224 px, scaled to this image's size."
-BASELINE_LABELS = {"black": "black", "white": "white", "blur": "blurred", "noise": "uniform noise",
-                   "color": "custom colour"}  # fmt: skip
+BASELINE_LABELS = {
+    "black": "black",
+    "white": "white",
+    "blur": "blurred",
+    "noise": "uniform noise",
+    "color": "custom colour",
+}
 
 
 @dataclass(frozen=True)
@@ -64,8 +71,11 @@ def image_controls(domains=tuple(DOMAINS), fixed_model: str | None = None) -> Im
         model, spec = fixed_model, get_spec(fixed_model)
     size = spec.input_size[1]
     if domain == "upload":
-        upload = st.file_uploader("Upload an image", help="PNG, JPEG, … (large images are "
-                                  "refused; the image is centre-cropped and resized).")  # fmt: skip
+        upload = st.file_uploader(
+            "Upload an image",
+            help="PNG, JPEG, … (large images are "
+            "refused; the image is centre-cropped and resized).",
+        )
         data = uploaded_bytes(upload)
         if data is None:
             return ImageChoice(domain, model, None)
@@ -81,20 +91,24 @@ def image_controls(domains=tuple(DOMAINS), fixed_model: str | None = None) -> Im
 def search_controls() -> tuple[str, int | None]:
     """Boundary-search preset and budget (DDN steps for fast, steps per attack for paper)."""
     preset = _select(
-        "Boundary search", "preset", list(PRESETS),
+        "Boundary search",
+        "preset",
+        list(PRESETS),
         help="fast: DDN + bisection (~50 gradients). paper: PGD ladder + CW + AutoPGD (~1000).",
-    )  # fmt: skip
+    )
     init("steps", "default", BUDGETS)
-    budget = st.select_slider("Search budget (steps)", BUDGETS, key="steps",
-                              help="'default' = the preset's own budget.")  # fmt: skip
+    budget = st.select_slider(
+        "Search budget (steps)", BUDGETS, key="steps", help="'default' = the preset's own budget."
+    )
     return preset, None if budget == "default" else int(budget)
 
 
 def baseline_controls() -> tuple[tuple[str, ...], str]:
     """IG baselines (multi-select) and the custom colour."""
     init_many("baselines", ("black", "white"), IG_BASELINES)
-    chosen = st.multiselect("IG baselines", IG_BASELINES, key="baselines",
-                            format_func=BASELINE_LABELS.get)  # fmt: skip
+    chosen = st.multiselect(
+        "IG baselines", IG_BASELINES, key="baselines", format_func=BASELINE_LABELS.get
+    )
     colour = "#808080"
     if "color" in chosen:
         init("colour", "#808080", kind=_hex)
@@ -122,11 +136,26 @@ def heatmap_controls() -> HeatmapStyle:
 
 
 def device_caption() -> None:
-    st.caption(f"Computing on **{device_label()}**. Results are cached per model, image and "
-               "settings: switching back is instant.")  # fmt: skip
+    st.caption(
+        f"Computing on **{device_label()}**. Results are cached per model, image and "
+        "settings: switching back is instant."
+    )
 
 
-def share(keys=("domain", "model", "photo", "shape", "preset", "steps", "baselines", "colour",
-                "style", "blur", "alpha")) -> None:  # fmt: skip
+def share(
+    keys=(
+        "domain",
+        "model",
+        "photo",
+        "shape",
+        "preset",
+        "steps",
+        "baselines",
+        "colour",
+        "style",
+        "blur",
+        "alpha",
+    ),
+) -> None:
     """Put this view's settings in the URL (copy the address bar to share the view)."""
     publish([k for k in keys if k in st.session_state])

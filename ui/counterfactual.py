@@ -80,22 +80,33 @@ def counterfactual_view(model: str, picture: Picture, erasure: Erasure, result: 
     after = cached_prediction(model, image_key(erasure.image), erasure.image)
     predicted = int(np.argmax(before))
     left, middle, right = st.columns([1, 1, 2])
-    left.image(upscale(image_rgb(picture.image), 192, erasure.box), caption="original, region "
-               "outlined", width="stretch")  # fmt: skip
-    middle.image(upscale(image_rgb(erasure.image), 192), caption=erasure.description,
-                 width="stretch")  # fmt: skip
+    left.image(
+        upscale(image_rgb(picture.image), 192, erasure.box),
+        caption="original, region outlined",
+        width="stretch",
+    )
+    middle.image(
+        upscale(image_rgb(erasure.image), 192), caption=erasure.description, width="stretch"
+    )
     with right:
         changed = int(np.argmax(after)) != predicted
-        st.metric(f"p({names[predicted]})", f"{after[predicted]:.3f}",
-                  f"{after[predicted] - before[predicted]:+.3f}")  # fmt: skip
+        st.metric(
+            f"p({names[predicted]})",
+            f"{after[predicted]:.3f}",
+            f"{after[predicted] - before[predicted]:+.3f}",
+        )
         (st.warning if changed else st.success)(
             f"Prediction {'changed to ' + names[int(np.argmax(after))] if changed else 'kept'}."
         )
-        st.dataframe(prediction_frame(model, {"before": picture.image, "after": erasure.image},
-                                      names), width="stretch")  # fmt: skip
+        st.dataframe(
+            prediction_frame(model, {"before": picture.image, "after": erasure.image}, names),
+            width="stretch",
+        )
     st.markdown(
         "**What each map claimed about this region**: the share of its positive attribution "
         "inside it (a large share predicts a large drop when it is erased)"
     )
-    st.dataframe(claims_frame(result["maps"], erasure.box).style.format("{:.2f}", na_rep="–"),
-                 width="stretch")  # fmt: skip
+    st.dataframe(
+        claims_frame(result["maps"], erasure.box).style.format("{:.2f}", na_rep="–"),
+        width="stretch",
+    )

@@ -35,22 +35,33 @@ def gt_loc_figure(summary: dict, blurred: bool = False) -> go.Figure:
         if not curve:
             continue
         width = 4 if method == "big" else 2
-        figure.add_scatter(x=curve["percentiles"], y=curve["gt_loc"], mode="lines+markers",
-                           name=LABELS.get(method, method), line=dict(width=width))  # fmt: skip
+        figure.add_scatter(
+            x=curve["percentiles"],
+            y=curve["gt_loc"],
+            mode="lines+markers",
+            name=LABELS.get(method, method),
+            line=dict(width=width),
+        )
     figure.update_layout(
-        height=340, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="threshold percentile q",
-        yaxis_title="GT-Loc", yaxis_range=[0, 1], legend=dict(orientation="h", y=-0.25),
+        height=340,
+        margin=dict(l=10, r=10, t=30, b=10),
+        xaxis_title="threshold percentile q",
+        yaxis_title="GT-Loc",
+        yaxis_range=[0, 1],
+        legend=dict(orientation="h", y=-0.25),
         title=f"{summary['model']}{' (blur σ = 3)' if blurred else ''}",
-    )  # fmt: skip
+    )
     return figure
 
 
 def run_facts(summary: dict) -> str:
     seconds = summary.get("seconds", {}).get("total")
-    return (f"{summary['n_evaluated']} of {summary['n_images']} test images evaluated "
-            f"({summary['n_skipped_misclassified']} misclassified, skipped); search "
-            f"`{summary['search']['preset']}`; {summary.get('device', '?')}"
-            + (f"; {seconds:.0f} s" if seconds else ""))  # fmt: skip
+    return (
+        f"{summary['n_evaluated']} of {summary['n_images']} test images evaluated "
+        f"({summary['n_skipped_misclassified']} misclassified, skipped); search "
+        f"`{summary['search']['preset']}`; {summary.get('device', '?')}"
+        + (f"; {seconds:.0f} s" if seconds else "")
+    )
 
 
 def shipped_view(summaries: dict[str, dict], blurred: bool) -> None:
@@ -59,14 +70,20 @@ def shipped_view(summaries: dict[str, dict], blurred: bool) -> None:
         st.caption(f"`{name}`: {run_facts(summary)}")
     st.markdown("**Boundary search (Table 5)**\n\n" + table5(summaries))
     if len(summaries) == 2:
-        st.markdown("**Alignment (Table 1; lower = closer to the boundary version)**\n\n"
-                    + table1_comparison(*summaries.values()))  # fmt: skip
+        st.markdown(
+            "**Alignment (Table 1; lower = closer to the boundary version)**\n\n"
+            + table1_comparison(*summaries.values())
+        )
     for name, summary in summaries.items():
-        title = (f"**Localization, `{name}`** (Table 3; means, higher is better; italic rows: "
-                 "the paper's ImageNet ResNet-50)")  # fmt: skip
+        title = (
+            f"**Localization, `{name}`** (Table 3; means, higher is better; italic rows: "
+            "the paper's ImageNet ResNet-50)"
+        )
         st.markdown(title + "\n\n" + table3(summary, PAPER_ROW.get(name)))
-    st.markdown("**GT-Loc** (Fig. 5/6: fraction of images whose highlighted region's box has IoU "
-                "> 0.5 with the true box, against the threshold percentile)")  # fmt: skip
+    st.markdown(
+        "**GT-Loc** (Fig. 5/6: fraction of images whose highlighted region's box has IoU "
+        "> 0.5 with the true box, against the threshold percentile)"
+    )
     columns = st.columns(len(summaries))
     for column, (name, summary) in zip(columns, summaries.items(), strict=True):
         column.plotly_chart(gt_loc_figure(summary, blurred), width="stretch", key=f"gt_{name}")
@@ -75,8 +92,9 @@ def shipped_view(summaries: dict[str, dict], blurred: bool) -> None:
 @st.cache_data(show_spinner=False, max_entries=16)
 def live_summary(model: str, n: int, preset: str, _progress=None) -> dict:
     """``evaluate`` on the first ``n`` test images (cached per model, n and preset)."""
-    return evaluate_model(model, n, batch_size=min(n, 4), preset=preset, device=default_device(),
-                          progress=_progress)  # fmt: skip
+    return evaluate_model(
+        model, n, batch_size=min(n, 4), preset=preset, device=default_device(), progress=_progress
+    )
 
 
 def live_view(summary: dict, blurred: bool) -> None:

@@ -38,10 +38,13 @@ def home() -> None:
     pages = (
         ("pages/1_Explain.py", "Explain", "one image, every attribution, the boundary point x′"),
         ("pages/2_Standard_vs_Robust.py", "Standard vs Robust", "the paper's Figure 3/4 + Table 1"),
-        ("pages/3_Baselines_and_Counterfactuals.py", "Baselines & counterfactuals",
-         "IG black vs white vs BIG; erase a region"),
+        (
+            "pages/3_Baselines_and_Counterfactuals.py",
+            "Baselines & counterfactuals",
+            "IG black vs white vs BIG; erase a region",
+        ),
         ("pages/4_Evaluate.py", "Evaluate", "tables and GT-Loc curves over 500 images"),
-    )  # fmt: skip
+    )
     for column, (page, label, what) in zip(columns, pages, strict=True):
         column.page_link(page, label=label)
         column.caption(what)

@@ -31,8 +31,9 @@ def big_maps(name: str) -> dict:
     for model_name in PAIR:
         model = load_model(model_name)
         spec = get_spec(model_name)
-        explanation = explain_image(model, torch.from_numpy(picture.image), spec.class_names,
-                                    methods=("big",))  # fmt: skip
+        explanation = explain_image(
+            model, torch.from_numpy(picture.image), spec.class_names, methods=("big",)
+        )
         summary = explanation.summary()
         big = explanation.attributions.maps.get("big")
         row[model_name] = {
@@ -48,8 +49,12 @@ def pair_png(picture, row: dict, width: int = 256) -> Image.Image:
     tiles = [("input: " + picture.true_label, image_rgb(picture.image))]
     for model_name in PAIR:
         entry = row[model_name]
-        tiles.append((f"BIG, {model_name} (EG {entry['eg']:.2f})",
-                      paper_overlay(picture.image, entry["map"])))  # fmt: skip
+        tiles.append(
+            (
+                f"BIG, {model_name} (EG {entry['eg']:.2f})",
+                paper_overlay(picture.image, entry["map"]),
+            )
+        )
     sheet = Image.new("RGB", (len(tiles) * (width + 8), width + 24), "white")
     draw = ImageDraw.Draw(sheet)
     for index, (caption, rgb) in enumerate(tiles):
@@ -62,8 +67,11 @@ def pair_png(picture, row: dict, width: int = 256) -> Image.Image:
 def main() -> int:
     torch.set_num_threads(1)
     rows = [big_maps(name) for name in shapes_names()]
-    usable = [r for r in rows if all(r[m]["map"] is not None and r[m]["prediction"] == r["label"]
-                                     for m in PAIR)]  # fmt: skip
+    usable = [
+        r
+        for r in rows
+        if all(r[m]["map"] is not None and r[m]["prediction"] == r["label"] for m in PAIR)
+    ]
     best = max(usable, key=lambda r: r[PAIR[1]]["eg"] - r[PAIR[0]]["eg"])
     OUT.mkdir(parents=True, exist_ok=True)
     pair_png(shapes_picture(best["image"]), best).save(OUT / "big_pair.png", optimize=True)
@@ -80,7 +88,7 @@ def main() -> int:
                 **{m: {"prediction": r[m]["prediction"], "eg": r[m]["eg"]} for m in PAIR},
             }
             for r in rows
-        ],  # fmt: skip
+        ],
         "regenerate": "python -m ui.home_figure",
     }
     (OUT / "big_pair.json").write_text(json.dumps(facts, indent=2) + "\n")

@@ -18,13 +18,26 @@ from boundary_core.metrics import (
 )
 
 TITLES = {
-    "sm": "SM", "ig_black": "IG (black)", "ig_white": "IG (white)", "ig_blur": "IG (blur)",
-    "ig_noise": "IG (noise)", "ig_color": "IG (colour)", "sg": "SmoothGrad", "gxi": "Grad×Input",
-    "deeplift": "DeepLIFT", "bsm": "BSM", "big": "BIG", "agi": "AGI",
-}  # fmt: skip
+    "sm": "SM",
+    "ig_black": "IG (black)",
+    "ig_white": "IG (white)",
+    "ig_blur": "IG (blur)",
+    "ig_noise": "IG (noise)",
+    "ig_color": "IG (colour)",
+    "sg": "SmoothGrad",
+    "gxi": "Grad×Input",
+    "deeplift": "DeepLIFT",
+    "bsm": "BSM",
+    "big": "BIG",
+    "agi": "AGI",
+}
 BOX_COLOUR, DISTRACTOR_COLOUR = (255, 255, 255), (255, 140, 0)
-METRIC_COLUMNS = {"Loc": localization, "EG": energy_game, "PP": positive_percentage,
-                  "Con": concentration}  # fmt: skip
+METRIC_COLUMNS = {
+    "Loc": localization,
+    "EG": energy_game,
+    "PP": positive_percentage,
+    "Con": concentration,
+}
 
 
 @dataclass(frozen=True)
@@ -40,8 +53,9 @@ def _draw_box(draw: ImageDraw.ImageDraw, box, scale: float, colour) -> None:
     x0, y0, x1, y1 = box
     outer = [x0 * scale - 1, y0 * scale - 1, x1 * scale, y1 * scale]
     draw.rectangle(outer, outline=(0, 0, 0), width=1)
-    draw.rectangle([outer[0] + 1, outer[1] + 1, outer[2] - 1, outer[3] - 1], outline=colour,
-                   width=2)  # fmt: skip
+    draw.rectangle(
+        [outer[0] + 1, outer[1] + 1, outer[2] - 1, outer[3] - 1], outline=colour, width=2
+    )
 
 
 def upscale(rgb: np.ndarray, width: int = 192, box=None, distractor_box=None) -> Image.Image:
@@ -101,9 +115,12 @@ def box_metrics(maps: dict[str, np.ndarray], box) -> list[dict]:
 
 
 def grid_png(
-    panels: list[tuple[str, np.ndarray]], columns: int = 6, width: int = 160, box=None,
+    panels: list[tuple[str, np.ndarray]],
+    columns: int = 6,
+    width: int = 160,
+    box=None,
     distractor_box=None,
-) -> bytes:  # fmt: skip
+) -> bytes:
     """All panels as one PNG (for download), captions under each tile, boxes drawn if given."""
     rows = (len(panels) + columns - 1) // columns
     tile_height = width + 18

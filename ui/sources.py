@@ -80,10 +80,13 @@ def shapes_picture(name: str, size: int = 64) -> Picture:
     array = read_image_bytes(data)
     source = array.shape[0]
     return Picture(
-        preprocess(array, size).numpy(), name, entry["class_name"],
-        _resize_box(entry["box"], source, size), _resize_box(entry["distractor_box"], source, size),
+        preprocess(array, size).numpy(),
+        name,
+        entry["class_name"],
+        _resize_box(entry["box"], source, size),
+        _resize_box(entry["distractor_box"], source, size),
         (entry["index"], entry["seed"]),
-    )  # fmt: skip
+    )
 
 
 def upload_picture(data: bytes, size: int, name: str = "upload") -> Picture:

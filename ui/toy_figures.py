@@ -41,16 +41,30 @@ def _region_traces(geometry: ToyGeometry, edges: bool) -> list:
     for (label, shade), polygons in sorted(groups.items()):
         xs, ys = _paths(polygons)
         colour = _rgb(CLASS_COLOURS[label % len(CLASS_COLOURS)], SHADES[shade])
-        traces.append(go.Scatter(
-            x=xs, y=ys, fill="toself", fillcolor=colour, mode="lines", line_width=0,
-            hoverinfo="skip", showlegend=False,
-        ))  # fmt: skip
+        traces.append(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                fill="toself",
+                fillcolor=colour,
+                mode="lines",
+                line_width=0,
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
     if edges:
         xs, ys = _paths(r.vertices for r in geometry.regions.regions)
-        traces.append(go.Scatter(
-            x=xs, y=ys, mode="lines", line=dict(color="rgba(60,60,60,0.35)", width=0.6),
-            hoverinfo="skip", name="region edges",
-        ))  # fmt: skip
+        traces.append(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line=dict(color="rgba(60,60,60,0.35)", width=0.6),
+                hoverinfo="skip",
+                name="region edges",
+            )
+        )
     return traces
 
 
@@ -59,39 +73,52 @@ def _boundary_trace(geometry: ToyGeometry) -> go.Scatter:
     gap = np.full_like(segments.start, np.nan)
     points = np.stack([segments.start, segments.end, gap], axis=1).reshape(-1, 2)  # (3S, 2)
     return go.Scatter(
-        x=points[:, 0], y=points[:, 1], mode="lines", line=dict(color="black", width=3.5),
+        x=points[:, 0],
+        y=points[:, 1],
+        mode="lines",
+        line=dict(color="black", width=3.5),
         name="decision boundary",
-    )  # fmt: skip
+    )
 
 
 def _data_traces(data: ToyData) -> list:
     x, y = data.x.numpy(), data.y.numpy()
     return [
         go.Scatter(
-            x=x[y == c, 0], y=x[y == c, 1], mode="markers", name=name,
+            x=x[y == c, 0],
+            y=x[y == c, 1],
+            mode="markers",
+            name=name,
             marker=dict(color=_rgb(CLASS_COLOURS[c]), size=6, line=dict(color="white", width=1)),
         )
         for c, name in enumerate(data.class_names)
-    ]  # fmt: skip
+    ]
 
 
 def _arrow(start, vector, colour: str, name: str, dash: str = "solid") -> go.Scatter:
     norm = float(np.linalg.norm(vector))
     end = start + ARROW * np.asarray(vector) / max(norm, 1e-12)
     return go.Scatter(
-        x=[start[0], end[0]], y=[start[1], end[1]], mode="lines+markers", name=name,
+        x=[start[0], end[0]],
+        y=[start[1], end[1]],
+        mode="lines+markers",
+        name=name,
         line=dict(color=colour, width=3, dash=dash),
         marker=dict(symbol="arrow", angleref="previous", size=[0, 14], color=colour),
-    )  # fmt: skip
+    )
 
 
 def _path_trace(pieces, colour: str, name: str) -> go.Scatter:
     points = pieces.start + pieces.t[:, None] * (pieces.end - pieces.start)
     return go.Scatter(
-        x=points[:, 0], y=points[:, 1], mode="lines+markers", name=name,
-        line=dict(color=colour, width=2, dash="dot"), marker=dict(size=4, color=colour),
+        x=points[:, 0],
+        y=points[:, 1],
+        mode="lines+markers",
+        name=name,
+        line=dict(color=colour, width=2, dash="dot"),
+        marker=dict(size=4, color=colour),
         hovertemplate="region crossing (%{x:.3f}, %{y:.3f})<extra></extra>",
-    )  # fmt: skip
+    )
 
 
 def _explanation_traces(explanation: ToyExplanation, show: set[str], search_point) -> list:
@@ -106,19 +133,38 @@ def _explanation_traces(explanation: ToyExplanation, show: set[str], search_poin
         if "bsm" in show:
             traces.append(_arrow(closest.point, explanation.bsm, "darkorange", "BSM direction"))
         traces.append(_arrow(closest.point, closest.normal, "black", "segment normal", "dash"))
-        traces.append(go.Scatter(
-            x=[closest.point[0]], y=[closest.point[1]], mode="markers", name="exact x'",
-            marker=dict(symbol="diamond", size=12, color="gold", line=dict(color="black", width=1)),
-        ))  # fmt: skip
+        traces.append(
+            go.Scatter(
+                x=[closest.point[0]],
+                y=[closest.point[1]],
+                mode="markers",
+                name="exact x'",
+                marker=dict(
+                    symbol="diamond", size=12, color="gold", line=dict(color="black", width=1)
+                ),
+            )
+        )
     if search_point is not None and "search" in show:
-        traces.append(go.Scatter(
-            x=[search_point[0]], y=[search_point[1]], mode="markers", name="searched x'",
-            marker=dict(symbol="x", size=11, color="magenta"),
-        ))  # fmt: skip
-    traces.append(go.Scatter(
-        x=[query[0]], y=[query[1]], mode="markers", name="query x",
-        marker=dict(symbol="star", size=16, color="yellow", line=dict(color="black", width=1.5)),
-    ))  # fmt: skip
+        traces.append(
+            go.Scatter(
+                x=[search_point[0]],
+                y=[search_point[1]],
+                mode="markers",
+                name="searched x'",
+                marker=dict(symbol="x", size=11, color="magenta"),
+            )
+        )
+    traces.append(
+        go.Scatter(
+            x=[query[0]],
+            y=[query[1]],
+            mode="markers",
+            name="query x",
+            marker=dict(
+                symbol="star", size=16, color="yellow", line=dict(color="black", width=1.5)
+            ),
+        )
+    )
     return traces
 
 
@@ -128,10 +174,14 @@ def _click_grid(box, resolution: int = 50) -> go.Scatter:
         np.linspace(box[0], box[1], resolution), np.linspace(box[2], box[3], resolution)
     )
     return go.Scatter(
-        x=xs.ravel(), y=ys.ravel(), mode="markers", name="click to move x", showlegend=False,
+        x=xs.ravel(),
+        y=ys.ravel(),
+        mode="markers",
+        name="click to move x",
+        showlegend=False,
         marker=dict(size=9, color="rgba(0,0,0,0)"),
         hovertemplate="(%{x:.2f}, %{y:.2f})<extra></extra>",
-    )  # fmt: skip
+    )
 
 
 def smoothed_boundary_traces(grid: SampledGrid, sigma: float) -> list:
@@ -139,20 +189,30 @@ def smoothed_boundary_traces(grid: SampledGrid, sigma: float) -> list:
     classes = 1 if len(grid.margins) == 2 else len(grid.margins)  # 2 classes: m_1 = −m_0
     return [
         go.Contour(
-            x=grid.xs, y=grid.ys, z=grid.margins[c], showscale=False, hoverinfo="skip",
+            x=grid.xs,
+            y=grid.ys,
+            z=grid.margins[c],
+            showscale=False,
+            hoverinfo="skip",
             contours=dict(start=0, end=0, size=1, coloring="lines"),
-            line=dict(color="teal", width=3, dash="dash"), showlegend=c == 0,
+            line=dict(color="teal", width=3, dash="dash"),
+            showlegend=c == 0,
             name=f"smoothed boundary, σ={sigma:g} (sampled grid)",
         )
         for c in range(classes)
-    ]  # fmt: skip
+    ]
 
 
 def playground_figure(
-    geometry: ToyGeometry, data: ToyData, explanation: ToyExplanation | None = None, *,
+    geometry: ToyGeometry,
+    data: ToyData,
+    explanation: ToyExplanation | None = None,
+    *,
     show: set[str] = frozenset({"edges", "sm", "bsm", "ig", "big", "search"}),
-    search_point=None, smoothed: tuple[SampledGrid, float] | None = None, clickable: bool = True,
-) -> go.Figure:  # fmt: skip
+    search_point=None,
+    smoothed: tuple[SampledGrid, float] | None = None,
+    clickable: bool = True,
+) -> go.Figure:
     """Regions (a colour family per class), exact boundary, data, and the query's story."""
     traces = [*_region_traces(geometry, "edges" in show), _boundary_trace(geometry)]
     if smoothed is not None:
@@ -165,11 +225,15 @@ def playground_figure(
     box = geometry.box
     figure = go.Figure(traces)
     figure.update_layout(
-        height=620, margin=dict(l=10, r=10, t=30, b=10), clickmode="event+select",
-        xaxis=dict(range=box[:2], constrain="domain"), dragmode=False,
+        height=620,
+        margin=dict(l=10, r=10, t=30, b=10),
+        clickmode="event+select",
+        xaxis=dict(range=box[:2], constrain="domain"),
+        dragmode=False,
         yaxis=dict(range=box[2:], scaleanchor="x", scaleratio=1),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0), plot_bgcolor="white",
-    )  # fmt: skip
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+        plot_bgcolor="white",
+    )
     return figure
 
 
@@ -190,11 +254,18 @@ def er_figure(scales, *, monte_carlo_samples: int = 20_000, seed: int = 0) -> go
             coarse, s, samples=monte_carlo_samples, generator=generator
         )
         figure.add_scatter(
-            x=coarse.numpy(), y=sampled.numpy(), mode="markers", name=f"Monte Carlo, s={s:g}",
+            x=coarse.numpy(),
+            y=sampled.numpy(),
+            mode="markers",
+            name=f"Monte Carlo, s={s:g}",
             marker=dict(color=colour, size=6, symbol="circle-open"),
-        )  # fmt: skip
-    figure.update_layout(height=380, margin=dict(t=30, b=10), xaxis_title="pre-activation u",
-                         yaxis_title="E ReLU(u + s·ε)")  # fmt: skip
+        )
+    figure.update_layout(
+        height=380,
+        margin=dict(t=30, b=10),
+        xaxis_title="pre-activation u",
+        yaxis_title="E ReLU(u + s·ε)",
+    )
     return figure
 
 
@@ -205,8 +276,13 @@ def bound_figure(curve: OneLayerCurve) -> go.Figure:
     figure.add_scatter(
         x=curve.sigmas, y=curve.measured, name="measured ‖g(x) − g(x′)‖", mode="lines+markers"
     )
-    figure.update_layout(height=360, margin=dict(t=30, b=10), xaxis_type="log",
-                         xaxis_title="σ", yaxis_title="saliency gap")  # fmt: skip
+    figure.update_layout(
+        height=360,
+        margin=dict(t=30, b=10),
+        xaxis_type="log",
+        xaxis_title="σ",
+        yaxis_title="saliency gap",
+    )
     return figure
 
 
@@ -215,10 +291,12 @@ def smoothing_figure(curve: SmoothingCurve) -> go.Figure:
     figure = make_subplots(
         rows=1, cols=2, subplot_titles=("‖SM − BSM‖ (mean)", "cos(SM, BSM) (mean)")
     )
-    figure.add_scatter(x=curve.sigmas, y=curve.distance, mode="lines+markers", row=1, col=1,
-                       name="‖SM − BSM‖")  # fmt: skip
-    figure.add_scatter(x=curve.sigmas, y=curve.cosine, mode="lines+markers", row=1, col=2,
-                       name="cosine")  # fmt: skip
+    figure.add_scatter(
+        x=curve.sigmas, y=curve.distance, mode="lines+markers", row=1, col=1, name="‖SM − BSM‖"
+    )
+    figure.add_scatter(
+        x=curve.sigmas, y=curve.cosine, mode="lines+markers", row=1, col=2, name="cosine"
+    )
     figure.update_xaxes(title_text="σ (0 = the net itself)")
     figure.update_layout(height=340, margin=dict(t=40, b=10), showlegend=False)
     return figure

@@ -25,14 +25,27 @@ def outside_cache(callback):
     return lambda *args: context.run(callback, *args)
 
 
-def explain(model: str, picture: Picture, preset: str, steps, baselines=("black", "white"),
-            colour: str = "#808080", label: str = "") -> dict:  # fmt: skip
+def explain(
+    model: str,
+    picture: Picture,
+    preset: str,
+    steps,
+    baselines=("black", "white"),
+    colour: str = "#808080",
+    label: str = "",
+) -> dict:
     """The cached explanation of ``picture``, with a progress bar while it is computed."""
     bar = st.progress(0.0, text=f"{label}starting…")
     result = cached_explanation(
-        model, image_key(picture.image), picture.image, preset, steps, tuple(baselines), colour,
+        model,
+        image_key(picture.image),
+        picture.image,
+        preset,
+        steps,
+        tuple(baselines),
+        colour,
         _progress=outside_cache(lambda fraction, message: bar.progress(fraction, label + message)),
-    )  # fmt: skip
+    )
     bar.empty()
     return result
 
@@ -42,13 +55,23 @@ def headline(result: dict, columns=None) -> None:
     summary = result["summary"]
     prediction, boundary = summary["prediction"], summary["boundary"]
     columns = columns or st.columns(4)
-    columns[0].metric("Prediction", prediction["label"], f"p = {prediction['probability']:.3f}",
-                      delta_color="off", delta_arrow="off")  # fmt: skip
+    columns[0].metric(
+        "Prediction",
+        prediction["label"],
+        f"p = {prediction['probability']:.3f}",
+        delta_color="off",
+        delta_arrow="off",
+    )
     if not boundary["found"]:
         columns[1].error("No boundary point found: BSM and BIG are unavailable.")
         return
-    columns[1].metric("Boundary label", boundary["label"], f"p = {boundary['probability']:.3f}",
-                      delta_color="off", delta_arrow="off")  # fmt: skip
+    columns[1].metric(
+        "Boundary label",
+        boundary["label"],
+        f"p = {boundary['probability']:.3f}",
+        delta_color="off",
+        delta_arrow="off",
+    )
     columns[2].metric("ℓ2 distance to x′", f"{boundary['distance_l2']:.4f}")
     if len(columns) > 3:
         cost = f"{boundary['gradient_evals']} gradients, {boundary['seconds']:.1f} s"
@@ -68,12 +91,16 @@ def panel_grid(panels, columns: int = 6, picture: Picture | None = None, width: 
 def metrics_table(result: dict, picture: Picture) -> None:
     """Per-map localisation scores against the ground-truth box (higher is better)."""
     frame = pd.DataFrame(box_metrics(result["maps"], picture.box)).set_index("map")
-    st.markdown(f"**Ground truth: {picture.true_label}** (white box"
-                f"{'; orange: distractor' if picture.distractor_box else ''})")  # fmt: skip
+    st.markdown(
+        f"**Ground truth: {picture.true_label}** (white box"
+        f"{'; orange: distractor' if picture.distractor_box else ''})"
+    )
     styled = frame.style.format("{:.2f}", na_rep="–").highlight_max(color="#c8e6c9")
     st.dataframe(styled, width="stretch", height=36 * (len(frame) + 1) + 4)  # every row shown
-    st.caption("Loc, EG, PP, Con: paper App. B.1; best IoU: GT-Loc's IoU of the highlighted "
-               "region's box with the true box, best threshold, blur σ = 3 (Fig. 14).")  # fmt: skip
+    st.caption(
+        "Loc, EG, PP, Con: paper App. B.1; best IoU: GT-Loc's IoU of the highlighted "
+        "region's box with the true box, best threshold, blur σ = 3 (Fig. 14)."
+    )
 
 
 def downloads(result: dict, panels, picture: Picture | None, prefix: str = "explanation"):
@@ -84,11 +111,19 @@ def downloads(result: dict, panels, picture: Picture | None, prefix: str = "expl
     if picture is not None and picture.box is not None:
         extra["box_metrics"] = box_metrics(result["maps"], picture.box)
     columns = st.columns(4)
-    columns[0].download_button("Panels (PNG)", grid_png(panels, box=box, distractor_box=distractor),
-                               f"{prefix}.png", "image/png")  # fmt: skip
+    columns[0].download_button(
+        "Panels (PNG)",
+        grid_png(panels, box=box, distractor_box=distractor),
+        f"{prefix}.png",
+        "image/png",
+    )
     columns[1].download_button("Maps + x′ (NPZ)", arrays_npz(result), f"{prefix}.npz")
-    columns[2].download_button("Numbers (JSON)", summary_json(result["summary"], extra),
-                               f"{prefix}.json", "application/json")  # fmt: skip
+    columns[2].download_button(
+        "Numbers (JSON)",
+        summary_json(result["summary"], extra),
+        f"{prefix}.json",
+        "application/json",
+    )
     if result["boundary"] is not None:
         buffer = __import__("io").BytesIO()
         np.save(buffer, result["boundary"])

@@ -14,6 +14,15 @@ from boundary_core.attributions.classic import (
 )
 
 __all__ = [
-    "BASELINES", "agi", "big", "bsm", "deeplift", "deeplift_refusal", "grad_x_input",
-    "integrated_gradients", "make_baseline", "saliency", "smoothgrad",
-]  # fmt: skip
+    "BASELINES",
+    "agi",
+    "big",
+    "bsm",
+    "deeplift",
+    "deeplift_refusal",
+    "grad_x_input",
+    "integrated_gradients",
+    "make_baseline",
+    "saliency",
+    "smoothgrad",
+]

@@ -45,9 +45,16 @@ def sample_false_classes(target: Tensor, num_classes: int, k: int, seed: int) ->
 
 
 def agi(
-    model: nn.Module, x: Tensor, target: Tensor, *, false_classes: int = 20, steps: int = 20,
-    step_size: float = 0.05, variant: str = "as_described", seed: int = 0,
-) -> Tensor:  # fmt: skip
+    model: nn.Module,
+    x: Tensor,
+    target: Tensor,
+    *,
+    false_classes: int = 20,
+    steps: int = 20,
+    step_size: float = 0.05,
+    variant: str = "as_described",
+    seed: int = 0,
+) -> Tensor:
     """AGI map ``(B, C, H, W)`` for ``target (B,)``; ``step_size`` is L∞ in [0, 1] pixels."""
     if variant not in VARIANTS:
         raise ValueError(f"unknown AGI variant {variant!r}; choose one of {', '.join(VARIANTS)}")

@@ -8,9 +8,13 @@ BASELINES = ("black", "white", "blur", "noise", "color")
 
 
 def make_baseline(
-    kind: str, x: Tensor, *, color: tuple[float, float, float] = (0.5, 0.5, 0.5),
-    blur_sigma: float = 5.0, seed: int = 0,
-) -> Tensor:  # fmt: skip
+    kind: str,
+    x: Tensor,
+    *,
+    color: tuple[float, float, float] = (0.5, 0.5, 0.5),
+    blur_sigma: float = 5.0,
+    seed: int = 0,
+) -> Tensor:
     """A baseline shaped like ``x (B, C, H, W)`` in ``[0, 1]``.
 
     ``blur`` is ``x`` Gaussian-blurred per channel (σ in pixels); ``noise`` is uniform in [0, 1]

@@ -11,9 +11,14 @@ def bsm(model: nn.Module, boundary_point: Tensor, target: Tensor) -> Tensor:
 
 
 def big(
-    model: nn.Module, x: Tensor, boundary_point: Tensor, target: Tensor, *, steps: int = IG_STEPS,
+    model: nn.Module,
+    x: Tensor,
+    boundary_point: Tensor,
+    target: Tensor,
+    *,
+    steps: int = IG_STEPS,
     method: str = IG_METHOD,
-) -> tuple[Tensor, Tensor]:  # fmt: skip
+) -> tuple[Tensor, Tensor]:
     """BIG(x) = IG(x; x′): integrated gradients from the boundary point x′ to x.
 
     Returns the map and the completeness delta Σ BIG − (f_c(x) − f_c(x′)).

@@ -20,9 +20,15 @@ def saliency(model: nn.Module, x: Tensor, target: Tensor) -> Tensor:
 
 
 def integrated_gradients(
-    model: nn.Module, x: Tensor, target: Tensor, baseline: Tensor, *, steps: int = IG_STEPS,
-    method: str = IG_METHOD, internal_batch_size: int | None = None,
-) -> tuple[Tensor, Tensor]:  # fmt: skip
+    model: nn.Module,
+    x: Tensor,
+    target: Tensor,
+    baseline: Tensor,
+    *,
+    steps: int = IG_STEPS,
+    method: str = IG_METHOD,
+    internal_batch_size: int | None = None,
+) -> tuple[Tensor, Tensor]:
     """IG(x; baseline) = (x − baseline) ⊙ ∫₀¹ ∇f_target(baseline + t(x − baseline)) dt.
 
     Captum 0.9's ``riemann_trapezoid`` places ``n`` points on [0, 1] (spacing 1/(n−1)) but weights
@@ -31,10 +37,18 @@ def integrated_gradients(
     gives the true trapezoid rule. Returns the map and the completeness delta
     Σ attr − (f(x) − f(baseline)) per sample, recomputed from the corrected map.
     """
-    attribution = IntegratedGradients(model).attribute(
-        x, baselines=baseline, target=target, n_steps=steps, method=method,
-        internal_batch_size=internal_batch_size,
-    ).detach()  # fmt: skip
+    attribution = (
+        IntegratedGradients(model)
+        .attribute(
+            x,
+            baselines=baseline,
+            target=target,
+            n_steps=steps,
+            method=method,
+            internal_batch_size=internal_batch_size,
+        )
+        .detach()
+    )
     if method == "riemann_trapezoid":
         attribution = attribution * (steps / (steps - 1))
     with torch.no_grad():
@@ -43,9 +57,15 @@ def integrated_gradients(
 
 
 def smoothgrad(
-    model: nn.Module, x: Tensor, target: Tensor, *, samples: int = 50, stdev: float = 0.15,
-    seed: int = 0, batch_size: int = 25,
-) -> Tensor:  # fmt: skip
+    model: nn.Module,
+    x: Tensor,
+    target: Tensor,
+    *,
+    samples: int = 50,
+    stdev: float = 0.15,
+    seed: int = 0,
+    batch_size: int = 25,
+) -> Tensor:
     """SG = E_ε[∂f_target(x + ε)/∂x], ε ~ N(0, stdev²) in pixel units (Smilkov et al. 2017).
 
     Captum draws the noise from torch's global generator; we fork it and seed the fork, so the map
@@ -55,9 +75,14 @@ def smoothgrad(
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         attribution = NoiseTunnel(Saliency(model)).attribute(
-            x, nt_type="smoothgrad", nt_samples=samples, nt_samples_batch_size=batch_size,
-            stdevs=stdev, target=target, abs=False,
-        )  # fmt: skip
+            x,
+            nt_type="smoothgrad",
+            nt_samples=samples,
+            nt_samples_batch_size=batch_size,
+            stdevs=stdev,
+            target=target,
+            abs=False,
+        )
     return attribution.detach()
 
 

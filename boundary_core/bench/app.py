@@ -18,9 +18,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PANEL = '[data-testid="stImage"]'
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 SHAPES, PHOTOS = ("shapes-standard", "64×64 shapes"), ("cifar10-resnet18", "32×32 photo")
@@ -52,11 +58,23 @@ def streamlit_server(flags: tuple[str, ...] = ("--server.headless=true",), timeo
     ``/_stcore/health`` answers ``ok``, and stops the server afterwards."""
     port = free_port()
     streamlit = Path(sys.executable).with_name("streamlit")
-    args = [str(streamlit), "run", "app.py", *flags, f"--server.port={port}",
-            "--server.address=127.0.0.1"]  # fmt: skip
+    args = [
+        str(streamlit),
+        "run",
+        "app.py",
+        *flags,
+        f"--server.port={port}",
+        "--server.address=127.0.0.1",
+    ]
     env = os.environ | {"STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    process = subprocess.Popen(
+        args,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_for_health(f"{base}/_stcore/health", process, timeout)
@@ -187,8 +205,10 @@ def run(args) -> str:
     for label, target in (("64×64 shapes", 3.0), ("32×32 photo", 5.0)):
         values = core[label]
         worst = max(values)
-        lines.append(f"| {label} | {len(values)} | {statistics.median(values):.2f} | {worst:.2f} "
-                     f"| {target} | {'met' if worst <= target else '**NOT met**'} |")  # fmt: skip
+        lines.append(
+            f"| {label} | {len(values)} | {statistics.median(values):.2f} | {worst:.2f} "
+            f"| {target} | {'met' if worst <= target else '**NOT met**'} |"
+        )
     for label, steps in parts.items():
         split = ", ".join(f"{step} {seconds:.2f}" for step, seconds in steps.items())
         lines.append(f"\nMedian seconds per step (each thread's own clock), {label}: {split}.")

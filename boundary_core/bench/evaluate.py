@@ -41,8 +41,14 @@ def timed(name: str, args) -> tuple[dict, dict]:
     path = args.out_dir / f"evaluate-{name}.json"
     path.write_text(json.dumps(summary, indent=2) + "\n")
     print(f"  {name}: {wall:.0f} s wall, {cpu:.0f} s CPU -> {path}", flush=True)
-    row = {"model": name, "wall": wall, "cpu": cpu, "load": (load_before, os.getloadavg()[0]),
-           "evaluated": summary["n_evaluated"], "seconds": summary["seconds"]}  # fmt: skip
+    row = {
+        "model": name,
+        "wall": wall,
+        "cpu": cpu,
+        "load": (load_before, os.getloadavg()[0]),
+        "evaluated": summary["n_evaluated"],
+        "seconds": summary["seconds"],
+    }
     return summary, row
 
 
@@ -77,17 +83,22 @@ def run(args) -> str:
         rows.append(row)
     worst = max(row["wall"] for row in rows)
     scaled = worst * TARGET_IMAGES / args.n
-    contended = any(max(row["load"]) > os.cpu_count() or row["cpu"] < 0.8 * row["wall"]
-                    for row in rows)  # fmt: skip
+    contended = any(
+        max(row["load"]) > os.cpu_count() or row["cpu"] < 0.8 * row["wall"] for row in rows
+    )
     lines = [
         _timing_table(rows, args.n),
         "",
         f"Target ≤ 15 min for all methods on {TARGET_IMAGES} images of one model: "
         f"**{'met' if scaled <= TARGET_SECONDS else 'NOT met'}** (slowest model "
         f"{scaled / 60:.1f} min per {TARGET_IMAGES} images"
-        + ("; the box was contended by other jobs during the run, so this is an upper bound"
-           if contended else "") + ").",
-    ]  # fmt: skip
+        + (
+            "; the box was contended by other jobs during the run, so this is an upper bound"
+            if contended
+            else ""
+        )
+        + ").",
+    ]
     if len(summaries) == 2:
         lines += ["", paper_comparison(*summaries)]
     return "\n".join(lines)

@@ -53,8 +53,15 @@ def run(args) -> str:
             explanation = explain_image(model, x, spec.class_names)
             runs.append((time.perf_counter() - start, explanation))
         total, explanation = sorted(runs, key=lambda run: run[0])[len(runs) // 2]  # median run
-        rows.append((name, total, explanation.search_seconds, explanation.attributions.seconds,
-                     [run[0] for run in runs]))  # fmt: skip
+        rows.append(
+            (
+                name,
+                total,
+                explanation.search_seconds,
+                explanation.attributions.seconds,
+                [run[0] for run in runs],
+            )
+        )
         print(f"  {name}: {', '.join(f'{run[0]:.2f}' for run in runs)} s", flush=True)
     first, rerun = page_timings(args.page)
     loads = (load_before, os.getloadavg()[0])

@@ -87,8 +87,10 @@ def run(args) -> str:
             if not keep.any():  # it got every image of the group wrong
                 cells += ["–", "–"]
                 continue
-            cells += [f"{np.median(distance[keep]):.3f}",
-                      f"{np.median(distance[keep] / repaint[keep]):.3f}"]  # fmt: skip
+            cells += [
+                f"{np.median(distance[keep]):.3f}",
+                f"{np.median(distance[keep] / repaint[keep]):.3f}",
+            ]
         lines.append("| " + " | ".join(cells) + " |")
     if len(args.models) >= 2:
         (c0, d0), (c1, d1) = measured[args.models[0]], measured[args.models[-1]]

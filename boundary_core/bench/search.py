@@ -18,8 +18,13 @@ from boundary_core.search.find import FAST_STEPS
 def add_arguments(parser) -> None:
     parser.add_argument("--model", default="cifar10-resnet18")
     parser.add_argument("--variants", type=int, default=4, help="zoomed crops per gallery photo")
-    parser.add_argument("--fast-steps", type=int, nargs="+", default=[25, 50, 100],
-                        help="extra rows: the fast preset at these DDN step counts")  # fmt: skip
+    parser.add_argument(
+        "--fast-steps",
+        type=int,
+        nargs="+",
+        default=[25, 50, 100],
+        help="extra rows: the fast preset at these DDN step counts",
+    )
 
 
 def _row(name, result, seconds) -> dict:

@@ -124,15 +124,20 @@ def run(args) -> str:
             f"queries, for comparison: median {np.median(paper):.5f}, max {paper.max():.4f} "
             "(no target).",
             "",
-            _target("exact geometry ≤ 0.3 s", worst_geometry <= GEOMETRY_TARGET_S,
-                    f"worst preset {worst_geometry * 1e3:.1f} ms"),
-            _target("query interaction ≤ 0.5 s", worst_query <= QUERY_TARGET_S,
-                    f"worst preset {worst_query * 1e3:.1f} ms"),
-            _target("search ÷ exact median ≤ 1.01", median <= RATIO_MEDIAN_TARGET,
-                    f"{median:.5f}"),
+            _target(
+                "exact geometry ≤ 0.3 s",
+                worst_geometry <= GEOMETRY_TARGET_S,
+                f"worst preset {worst_geometry * 1e3:.1f} ms",
+            ),
+            _target(
+                "query interaction ≤ 0.5 s",
+                worst_query <= QUERY_TARGET_S,
+                f"worst preset {worst_query * 1e3:.1f} ms",
+            ),
+            _target("search ÷ exact median ≤ 1.01", median <= RATIO_MEDIAN_TARGET, f"{median:.5f}"),
             _target("search ÷ exact max ≤ 1.10", worst <= RATIO_MAX_TARGET, f"{worst:.4f}"),
         ]
-    )  # fmt: skip
+    )
 
 
 def _target(name: str, met: bool, measured: str) -> str:

@@ -45,9 +45,7 @@ def timed_steps(
     for steps in (short, short + batches):
         config = recipe(name, epochs=1, max_batches=steps)
         start = time.perf_counter()
-        train_shapes_net(
-            config, log=lambda _: None, prefetch=prefetch, channels_last=channels_last
-        )  # fmt: skip
+        train_shapes_net(config, log=lambda _: None, prefetch=prefetch, channels_last=channels_last)
         seconds.append(time.perf_counter() - start)
     per_step = (seconds[1] - seconds[0]) / batches
     return per_step, max(0.0, seconds[0] - short * per_step)
@@ -90,10 +88,13 @@ def run(args) -> str:
         }
         seconds = {label: per_step for label, (per_step, _) in timed.items()}
         default, plain = seconds["default"], seconds["plain"]
-        print(f"  {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in seconds.items()) + " s/step",
-              flush=True)  # fmt: skip
-        minutes = {label: (startup + per_step * steps) / 60
-                   for label, (per_step, startup) in timed.items()}  # fmt: skip
+        print(
+            f"  {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in seconds.items()) + " s/step",
+            flush=True,
+        )
+        minutes = {
+            label: (startup + per_step * steps) / 60 for label, (per_step, startup) in timed.items()
+        }
         lines.append(
             f"| {name} | {steps} | {default:.3f} | {seconds['worker only']:.3f} | {plain:.3f} | "
             f"{plain / default:.2f}× | {timed['default'][1]:.1f} s | "

@@ -18,9 +18,11 @@ def register(subparsers) -> None:
         sub = names.add_parser(name, help=(module.__doc__ or "").split("\n")[0])
         sub.add_argument("--no-record", action="store_true", help="print only; leave BENCHMARKS.md")
         sub.add_argument(
-            "--threads", type=int, default=None,
+            "--threads",
+            type=int,
+            default=None,
             help="torch CPU threads (default: torch's choice; 1 on a shared box)",
-        )  # fmt: skip
+        )
         module.add_arguments(sub)
         sub.set_defaults(func=_runner(name, module))
 

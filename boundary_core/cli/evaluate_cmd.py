@@ -27,17 +27,26 @@ def register(subparsers) -> None:
     parser.add_argument("--model", required=True, help="registered model with a boxed dataset")
     parser.add_argument("--n", type=int, required=True, help="test images to stream (≥ 1)")
     parser.add_argument(
-        "--methods", nargs="+", default=list(METHODS), metavar="METHOD",
+        "--methods",
+        nargs="+",
+        default=list(METHODS),
+        metavar="METHOD",
         help=f"attributions (default: all of {', '.join(METHODS)}); comma- or space-separated",
-    )  # fmt: skip
+    )
     parser.add_argument("--search", choices=PRESETS, default="fast", help="boundary-search preset")
-    parser.add_argument("--search-steps", type=int, default=None, metavar="N",
-                        help="iterations per attack (default: the preset's)")  # fmt: skip
+    parser.add_argument(
+        "--search-steps",
+        type=int,
+        default=None,
+        metavar="N",
+        help="iterations per attack (default: the preset's)",
+    )
     parser.add_argument("--json", type=Path, required=True, metavar="OUT", help="JSON output path")
     parser.add_argument("--batch-size", type=int, default=16, help="images per batch (default 16)")
     parser.add_argument("--seed", type=int, default=0, help="seeds every random draw (default 0)")
-    parser.add_argument("--agi-variant", choices=("as_described", "as_coded"),
-                        default="as_described")  # fmt: skip
+    parser.add_argument(
+        "--agi-variant", choices=("as_described", "as_coded"), default="as_described"
+    )
     parser.add_argument(
         "--threads", type=int, default=None, help="torch CPU threads (1 on a shared box)"
     )
@@ -48,15 +57,22 @@ def parse_methods(values: list[str]) -> tuple[str, ...]:
     methods = tuple(m.strip() for value in values for m in value.split(",") if m.strip())
     unknown = [m for m in methods if m not in KNOWN_METHODS]
     if unknown or not methods:
-        raise ValueError(f"unknown method(s) {', '.join(unknown) or '(none given)'}; "
-                         f"known: {', '.join(KNOWN_METHODS)}")  # fmt: skip
+        raise ValueError(
+            f"unknown method(s) {', '.join(unknown) or '(none given)'}; "
+            f"known: {', '.join(KNOWN_METHODS)}"
+        )
     return tuple(dict.fromkeys(methods))  # drop repeats, keep order
 
 
 def check_arguments(args) -> tuple[str, ...]:
     """Every user mistake as one ``ValueError`` before any work starts."""
-    for name, minimum in (("n", 1), ("batch_size", 1), ("seed", 0), ("threads", 1),
-                          ("search_steps", 1)):  # fmt: skip
+    for name, minimum in (
+        ("n", 1),
+        ("batch_size", 1),
+        ("seed", 0),
+        ("threads", 1),
+        ("search_steps", 1),
+    ):
         value = getattr(args, name)
         if value is not None and value < minimum:
             raise ValueError(f"--{name.replace('_', '-')} must be >= {minimum}, got {value}")
@@ -81,11 +97,16 @@ def run(args) -> int:
     bar = tqdm(total=args.n, desc=f"evaluate {args.model}", unit="img", mininterval=2.0)
     with bar:  # tqdm writes to stderr
         summary = evaluate_model(
-            args.model, args.n, batch_size=args.batch_size, methods=methods, preset=args.search,
-            steps=args.search_steps, settings=Settings(agi_variant=args.agi_variant,
-                                                       seed=args.seed),
-            device=default_device(), progress=bar.update,
-        )  # fmt: skip
+            args.model,
+            args.n,
+            batch_size=args.batch_size,
+            methods=methods,
+            preset=args.search,
+            steps=args.search_steps,
+            settings=Settings(agi_variant=args.agi_variant, seed=args.seed),
+            device=default_device(),
+            progress=bar.update,
+        )
     args.json.write_text(json.dumps(summary, indent=2) + "\n")
     print(report(summary, args.model))
     print(f"\nwrote {args.json}")

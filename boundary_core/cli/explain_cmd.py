@@ -20,14 +20,20 @@ def register(subparsers) -> None:
     parser.add_argument("--image", required=True, help="path to an image file")
     parser.add_argument("--search", choices=PRESETS, default="fast", help="boundary-search preset")
     parser.add_argument(
-        "--methods", nargs="+", default=list(METHODS), metavar="METHOD",
+        "--methods",
+        nargs="+",
+        default=list(METHODS),
+        metavar="METHOD",
         help=f"attributions to compute (default: all of {', '.join(METHODS)}; "
-        f"also {', '.join(ALL_METHODS[len(METHODS):])}); comma- or space-separated",
-    )  # fmt: skip
+        f"also {', '.join(ALL_METHODS[len(METHODS) :])}); comma- or space-separated",
+    )
     parser.add_argument(
-        "--search-steps", type=int, default=None, metavar="N",
+        "--search-steps",
+        type=int,
+        default=None,
+        metavar="N",
         help="iterations per attack (fast: DDN steps, default 50; paper: each attack, default 100)",
-    )  # fmt: skip
+    )
     parser.add_argument("--target", type=int, default=None, help="class index (default: predicted)")
     parser.add_argument(
         "--agi-variant", choices=("as_described", "as_coded"), default="as_described"
@@ -56,9 +62,15 @@ def run(args) -> int:
     model = load_model(args.model, device)
     settings = Settings(agi_variant=args.agi_variant, seed=args.seed)
     explanation = explain_image(
-        model, x, spec.class_names, methods=methods, preset=args.search, target=args.target,
-        settings=settings, search_steps=args.search_steps,
-    )  # fmt: skip
+        model,
+        x,
+        spec.class_names,
+        methods=methods,
+        preset=args.search,
+        target=args.target,
+        settings=settings,
+        search_steps=args.search_steps,
+    )
     summary = {"model": args.model, "image": str(args.image), "device": device.type}
     summary |= explanation.summary()
     if args.out is not None:

@@ -73,9 +73,14 @@ def summary(args) -> dict:
     searched = search_boundary(model, [query], preset="fast")
     closest = explanation.boundary
     return {
-        "preset": args.preset, "seed": args.seed, "hidden": list(_hidden(args.hidden)),
-        "train": args.train, "train_accuracy": accuracy(model, data), "box": list(data.box),
-        "query": list(query), "regions": len(geometry.regions),
+        "preset": args.preset,
+        "seed": args.seed,
+        "hidden": list(_hidden(args.hidden)),
+        "train": args.train,
+        "train_accuracy": accuracy(model, data),
+        "box": list(data.box),
+        "query": list(query),
+        "regions": len(geometry.regions),
         "boundary": {
             "segments": len(geometry.boundary),
             "exact_point": _vector(None if closest is None else closest.point),
@@ -86,13 +91,17 @@ def summary(args) -> dict:
             "search_distance": float(searched.distance[0]) if bool(searched.found[0]) else None,
             "search_method": searched.method[0],
         },
-        "prediction": explanation.label, "class_name": data.class_names[explanation.label],
-        "logits": _vector(explanation.logits), "sm": _vector(explanation.sm),
-        "bsm": _vector(explanation.bsm), "baseline": list(baseline),
-        "ig": _vector(explanation.ig), "big": _vector(explanation.big),
+        "prediction": explanation.label,
+        "class_name": data.class_names[explanation.label],
+        "logits": _vector(explanation.logits),
+        "sm": _vector(explanation.sm),
+        "bsm": _vector(explanation.bsm),
+        "baseline": list(baseline),
+        "ig": _vector(explanation.ig),
+        "big": _vector(explanation.big),
         "sm_bsm_distance": None if closest is None else explanation.sm_bsm_distance,
         "big_regions_crossed": 0 if explanation.big_path is None else len(explanation.big_path),
-    }  # fmt: skip
+    }
 
 
 def run(args) -> int:

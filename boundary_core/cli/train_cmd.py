@@ -82,12 +82,19 @@ def run(args) -> int:
     if args.card_only:
         return measure(args, out)
     config = recipe(
-        args.model, epochs=args.epochs, samples_per_epoch=args.samples_per_epoch,
-        batch_size=args.batch_size, eps=args.eps, pgd_steps=args.pgd_steps, seed=args.seed,
-        eps_warmup=args.eps_warmup, lr=args.lr,
+        args.model,
+        epochs=args.epochs,
+        samples_per_epoch=args.samples_per_epoch,
+        batch_size=args.batch_size,
+        eps=args.eps,
+        pgd_steps=args.pgd_steps,
+        seed=args.seed,
+        eps_warmup=args.eps_warmup,
+        lr=args.lr,
         widths=tuple(args.widths) if args.widths else None,
-        max_batches=args.max_batches, init=str(args.init) if args.init else None,
-    )  # fmt: skip
+        max_batches=args.max_batches,
+        init=str(args.init) if args.init else None,
+    )
     if args.init is not None and not args.init.exists():
         raise ValueError(f"--init weights not found: {args.init}")
     print(f"training {args.model}: {config.training}, {torch.get_num_threads()} threads")
@@ -113,14 +120,19 @@ def measure(args, out: Path) -> int:
     card = read_card(out) | {"name": args.model}
     start = time.perf_counter()
     card.update(clean_card(model, args.test_n))
-    print(f"clean accuracy {card['clean_accuracy']:.4f} (cue-conflict "
-          f"{card['cue_conflict_accuracy']:.4f})", flush=True)  # fmt: skip
+    print(
+        f"clean accuracy {card['clean_accuracy']:.4f} (cue-conflict "
+        f"{card['cue_conflict_accuracy']:.4f})",
+        flush=True,
+    )
     card.update(
         robust_card(
-            model, robust_n=args.robust_n, boundary_n=args.boundary_n,
+            model,
+            robust_n=args.robust_n,
+            boundary_n=args.boundary_n,
             log=lambda line: print(line, flush=True),
         )
-    )  # fmt: skip
+    )
     card["card_threads"] = torch.get_num_threads()
     write_card(out, card)
     print(

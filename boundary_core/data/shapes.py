@@ -31,11 +31,25 @@ from boundary_core.data.shapes_scene import (
 )
 
 __all__ = [
-    "CUE_COLOURS", "DEFAULT_CONFIG", "POLARITIES", "SHAPE_CLASSES", "TEST_SEED", "TRAIN_SEED",
-    "SampleFlags", "ShapeBatch", "ShapeSample", "ShapesConfig", "ShapesStream", "make_batch",
-    "make_counterfactual", "make_cue_conflict", "make_sample", "make_scene", "test_split",
+    "CUE_COLOURS",
+    "DEFAULT_CONFIG",
+    "POLARITIES",
+    "SHAPE_CLASSES",
+    "TEST_SEED",
+    "TRAIN_SEED",
+    "SampleFlags",
+    "ShapeBatch",
+    "ShapeSample",
+    "ShapesConfig",
+    "ShapesStream",
+    "make_batch",
+    "make_counterfactual",
+    "make_cue_conflict",
+    "make_sample",
+    "make_scene",
+    "test_split",
     "train_batches",
-]  # fmt: skip
+]
 
 TRAIN_SEED = 0
 TEST_SEED = 1
@@ -119,10 +133,15 @@ def make_sample(index: int, *, seed: int, config: ShapesConfig = DEFAULT_CONFIG)
     flags = SampleFlags(scene.polarity, scene.texture, scene.distractor is not None, scene.cue)
     return ShapeSample(
         image=torch.from_numpy(image).permute(2, 0, 1).contiguous(),  # (H, W, 3) -> (3, H, W)
-        label=scene.object.label, box=mask_box(coverage > 0), distractor_box=distractor_box,
-        distractor_label=distractor_label, mask=torch.from_numpy(coverage > 0), flags=flags,
-        index=index, seed=seed,
-    )  # fmt: skip
+        label=scene.object.label,
+        box=mask_box(coverage > 0),
+        distractor_box=distractor_box,
+        distractor_label=distractor_label,
+        mask=torch.from_numpy(coverage > 0),
+        flags=flags,
+        index=index,
+        seed=seed,
+    )
 
 
 def make_counterfactual(
@@ -138,9 +157,12 @@ def make_counterfactual(
         raise ValueError(f"remove must be one of {', '.join(REMOVABLE)}, got {remove!r}")
     scene = make_scene(index, seed=seed, config=config)
     image, _ = paint_scene(
-        scene, config, show_object=remove != "object", show_distractor=remove != "distractor",
+        scene,
+        config,
+        show_object=remove != "object",
+        show_distractor=remove != "distractor",
         show_marks=remove != "marks",
-    )  # fmt: skip
+    )
     return torch.from_numpy(image).permute(2, 0, 1).contiguous()
 
 

@@ -14,9 +14,17 @@ from typing import NamedTuple
 import numpy as np
 
 SHAPE_CLASSES = (
-    "circle", "square", "triangle", "star", "cross",
-    "ring", "diamond", "hexagon", "crescent", "arrow",
-)  # fmt: skip
+    "circle",
+    "square",
+    "triangle",
+    "star",
+    "cross",
+    "ring",
+    "diamond",
+    "hexagon",
+    "crescent",
+    "arrow",
+)
 Box = tuple[int, int, int, int]  # (x0, y0, x1, y1), half-open pixel coordinates
 
 
@@ -51,7 +59,7 @@ POLYGONS = {
             [0.95, -0.28],
             [0.95, 0.28],
         ]
-    ),  # fmt: skip
+    ),
     # Elongated rhombus: a rotated square must not look like a diamond.
     "diamond": np.array([[0.0, -1.0], [0.55, 0.0], [0.0, 1.0], [-0.55, 0.0]]),
     "hexagon": _regular_polygon(6, phase=0.0),
@@ -65,7 +73,7 @@ POLYGONS = {
             [0.15, 0.22],
             [-0.95, 0.22],
         ]
-    ),  # fmt: skip
+    ),
 }
 
 

@@ -49,17 +49,19 @@ def to_png(image: torch.Tensor) -> Image.Image:
 def gallery_entries(picks: list[tuple[str, ShapeSample]]) -> list[dict]:
     entries = []
     for number, (group, sample) in enumerate(picks):
-        entries.append({
-            "file": f"{number:02d}_{group}_{sample.class_name}.png",
-            "label": sample.label,
-            "class_name": sample.class_name,
-            "box": list(sample.box),
-            "distractor_box": list(sample.distractor_box) if sample.distractor_box else None,
-            "distractor_label": sample.distractor_label,
-            "flags": sample.flags.as_dict(),
-            "seed": sample.seed,
-            "index": sample.index,
-        })  # fmt: skip
+        entries.append(
+            {
+                "file": f"{number:02d}_{group}_{sample.class_name}.png",
+                "label": sample.label,
+                "class_name": sample.class_name,
+                "box": list(sample.box),
+                "distractor_box": list(sample.distractor_box) if sample.distractor_box else None,
+                "distractor_label": sample.distractor_label,
+                "flags": sample.flags.as_dict(),
+                "seed": sample.seed,
+                "index": sample.index,
+            }
+        )
     return entries
 
 

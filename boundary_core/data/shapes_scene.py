@@ -140,14 +140,20 @@ def sample_scene(rng: np.random.Generator, config: ShapesConfig) -> Scene:
             distractor = ObjectSpec(other, where, small, angle, tuple(colour()))
     cue = bool(rng.random() < config.cue_prob)
     return Scene(
-        object=main, distractor=distractor, marks=_marks(rng, label, cue, config),
-        polarity=polarity, texture=TEXTURES[int(rng.integers(len(TEXTURES)))], cue=cue,
+        object=main,
+        distractor=distractor,
+        marks=_marks(rng, label, cue, config),
+        polarity=polarity,
+        texture=TEXTURES[int(rng.integers(len(TEXTURES)))],
+        cue=cue,
         background=tuple(float(c) for c in np.clip(background, 0, 1)),
         ramp=(float(rng.uniform(0, config.ramp_amplitude)), float(rng.uniform(0, 2 * math.pi))),
         texture_amplitude=float(rng.uniform(*config.texture_amplitude)),
-        texture_period=float(rng.uniform(3.0, 7.0)), texture_angle=float(rng.uniform(0, math.pi)),
-        noise_std=float(rng.uniform(*config.noise_std)), noise_seed=int(rng.integers(2**31)),
-    )  # fmt: skip
+        texture_period=float(rng.uniform(3.0, 7.0)),
+        texture_angle=float(rng.uniform(0, math.pi)),
+        noise_std=float(rng.uniform(*config.noise_std)),
+        noise_seed=int(rng.integers(2**31)),
+    )
 
 
 def _background(scene: Scene, size: int, rng: np.random.Generator) -> np.ndarray:

@@ -16,6 +16,13 @@ from boundary_core.evaluation.run import (
 )
 
 __all__ = [
-    "BOXED_DATASETS", "KNOWN_METHODS", "RANDOM_METHODS", "EvalBatch", "Evaluation", "evaluate",
-    "evaluate_model", "image_seed", "shapes_test_batches",
-]  # fmt: skip
+    "BOXED_DATASETS",
+    "KNOWN_METHODS",
+    "RANDOM_METHODS",
+    "EvalBatch",
+    "Evaluation",
+    "evaluate",
+    "evaluate_model",
+    "image_seed",
+    "shapes_test_batches",
+]

@@ -47,8 +47,14 @@ def gt_loc_curve(ious, percentiles=GT_LOC_PERCENTILES, iou_threshold: float = GT
     rows = ious[np.isfinite(ious).all(axis=1)]  # (n, Q)
     if rows.shape[0] == 0:
         empty = [None] * len(percentiles)
-        return {"percentiles": percentiles, "gt_loc": empty, "mean_iou": empty, "n": 0,
-                "best_percentile": None, "best": None}  # fmt: skip
+        return {
+            "percentiles": percentiles,
+            "gt_loc": empty,
+            "mean_iou": empty,
+            "n": 0,
+            "best_percentile": None,
+            "best": None,
+        }
     hits = (rows > iou_threshold).mean(axis=0)  # (Q,)
     best = int(np.argmax(hits))
     return {

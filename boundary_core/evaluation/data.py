@@ -25,8 +25,9 @@ def shapes_test_batches(n: int, batch_size: int, *, start: int = 0) -> Iterator[
     for first in range(start, start + n, batch_size):
         indices = range(first, min(first + batch_size, start + n))
         batch = make_batch(indices, seed=TEST_SEED)
-        yield EvalBatch(batch.images, batch.labels, batch.boxes,
-                        torch.tensor(list(indices), dtype=torch.long))  # fmt: skip
+        yield EvalBatch(
+            batch.images, batch.labels, batch.boxes, torch.tensor(list(indices), dtype=torch.long)
+        )
 
 
 def weights_digest(name: str) -> str | None:
@@ -36,10 +37,17 @@ def weights_digest(name: str) -> str | None:
 
 
 def evaluate_model(
-    name: str, n: int, *, batch_size: int = 16, methods: tuple[str, ...] = METHODS,
-    preset: str = "fast", steps: int | None = None, settings: Settings | None = None,
-    device: torch.device | str = "cpu", progress: Callable[[int], None] | None = None,
-) -> dict:  # fmt: skip
+    name: str,
+    n: int,
+    *,
+    batch_size: int = 16,
+    methods: tuple[str, ...] = METHODS,
+    preset: str = "fast",
+    steps: int | None = None,
+    settings: Settings | None = None,
+    device: torch.device | str = "cpu",
+    progress: Callable[[int], None] | None = None,
+) -> dict:
     """``evaluate`` a registered model on the first ``n`` test images of its boxed dataset.
 
     Returns the JSON document of the ``evaluate`` command: the model, split and device, then
@@ -53,9 +61,14 @@ def evaluate_model(
         )
     model = load_model(name, device)
     evaluation = evaluate(
-        model, shapes_test_batches(n, batch_size), methods=methods, preset=preset, steps=steps,
-        settings=settings, progress=progress,
-    )  # fmt: skip
+        model,
+        shapes_test_batches(n, batch_size),
+        methods=methods,
+        preset=preset,
+        steps=steps,
+        settings=settings,
+        progress=progress,
+    )
     header = {
         "model": name,
         "training": spec.training,

@@ -100,20 +100,24 @@ def image_seed(seed: int, index: int) -> int:
 def _select(result: BoundaryResult, keep: Tensor) -> BoundaryResult:
     """The rows ``keep (B,) bool`` of a boundary result."""
     return replace(
-        result, point=result.point[keep], found=result.found[keep],
-        distance=result.distance[keep], label=result.label[keep],
+        result,
+        point=result.point[keep],
+        found=result.found[keep],
+        distance=result.distance[keep],
+        label=result.label[keep],
         original_label=result.original_label[keep],
         method=tuple(m for m, k in zip(result.method, keep.tolist(), strict=True) if k),
         gradient_evals=result.gradient_evals[keep],
-    )  # fmt: skip
+    )
 
 
 def _scatter(values: dict[str, Tensor], rows: Tensor, size: int) -> dict[str, Tensor]:
     """Place each ``(R, ...)`` tensor at ``rows (R,)`` of a NaN tensor with ``size`` rows."""
     out = {}
     for name, tensor in values.items():
-        full = torch.full((size, *tensor.shape[1:]), float("nan"), dtype=tensor.dtype,
-                          device=tensor.device)  # fmt: skip
+        full = torch.full(
+            (size, *tensor.shape[1:]), float("nan"), dtype=tensor.dtype, device=tensor.device
+        )
         full[rows] = tensor
         out[name] = full
     return out
@@ -123,10 +127,16 @@ def _per_image(model, x, target, indices, boundary, methods, settings) -> Attrib
     """``methods`` image by image, each with its own seed (``image_seed``), concatenated."""
     rows = torch.eye(len(x), dtype=torch.bool, device=x.device)  # row r selects image r
     results = [
-        attribute_all(model, x[row : row + 1], target[row : row + 1], _select(boundary, rows[row]),
-                      methods, replace(settings, seed=image_seed(settings.seed, index)))
+        attribute_all(
+            model,
+            x[row : row + 1],
+            target[row : row + 1],
+            _select(boundary, rows[row]),
+            methods,
+            replace(settings, seed=image_seed(settings.seed, index)),
+        )
         for row, index in enumerate(indices.tolist())
-    ]  # fmt: skip
+    ]
     common = [m for m in methods if all(m in r.maps for r in results)]
     with_delta = [m for m in common if all(m in r.deltas for r in results)]
     unavailable = {name: why for r in results for name, why in r.unavailable.items()}
@@ -153,8 +163,9 @@ def _attribute(model, x, target, indices, boundary, methods, settings, tally: _T
     if on_boundary and found.any():
         rows = torch.nonzero(found).flatten()
         sub = _select(boundary, found)
-        parts.append((rows, attribute_all(model, x[rows], target[rows], sub, on_boundary,
-                                          settings)))  # fmt: skip
+        parts.append(
+            (rows, attribute_all(model, x[rows], target[rows], sub, on_boundary, settings))
+        )
     maps, deltas = {}, {}
     for rows, result in parts:
         maps |= _scatter(result.maps, rows, len(x))
@@ -190,8 +201,9 @@ def _evaluate_batch(model, batch, methods, preset, steps, settings, tally: _Tall
     found = boundary.found.tolist()
     tally.winners.update(m for m, ok in zip(boundary.method, found, strict=True) if ok)
     keep = correct.cpu()
-    maps, deltas = _attribute(model, x, target, batch.indices[keep], boundary, methods, settings,
-                              tally)  # fmt: skip
+    maps, deltas = _attribute(
+        model, x, target, batch.indices[keep], boundary, methods, settings, tally
+    )
     start = time.perf_counter()
     scores = batch_scores(maps, deltas, batch.boxes[keep].numpy())
     tally.spent("metrics", time.perf_counter() - start)
@@ -207,17 +219,22 @@ def _concatenate(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     shapes = {name: values.shape[1:] for part in parts for name, values in part.items()}
     out = {}
     for name, shape in shapes.items():
-        out[name] = np.concatenate([
-            part.get(name, np.full((len(part["index"]), *shape), np.nan)) for part in parts
-        ])  # fmt: skip
+        out[name] = np.concatenate(
+            [part.get(name, np.full((len(part["index"]), *shape), np.nan)) for part in parts]
+        )
     return out or {"index": np.zeros(0)}
 
 
 def evaluate(
-    model: nn.Module, batches: Iterable[EvalBatch], *, methods: tuple[str, ...] = METHODS,
-    preset: str = "fast", steps: int | None = None, settings: Settings | None = None,
+    model: nn.Module,
+    batches: Iterable[EvalBatch],
+    *,
+    methods: tuple[str, ...] = METHODS,
+    preset: str = "fast",
+    steps: int | None = None,
+    settings: Settings | None = None,
     progress: Callable[[int], None] | None = None,
-) -> Evaluation:  # fmt: skip
+) -> Evaluation:
     """Score every attribution method on the correctly classified images of ``batches``.
 
     Args:
@@ -236,8 +253,10 @@ def evaluate(
         raise ValueError(f"unknown search preset {preset!r}; choose one of {', '.join(PRESETS)}")
     unknown = [m for m in methods if m not in KNOWN_METHODS]
     if unknown or not methods:
-        raise ValueError(f"unknown method(s) {', '.join(unknown) or '(none given)'}; "
-                         f"known: {', '.join(KNOWN_METHODS)}")  # fmt: skip
+        raise ValueError(
+            f"unknown method(s) {', '.join(unknown) or '(none given)'}; "
+            f"known: {', '.join(KNOWN_METHODS)}"
+        )
     settings = Settings() if settings is None else settings
     tally, parts, n_images = _Tally(), [], 0
     start = time.perf_counter()
@@ -248,7 +267,13 @@ def evaluate(
             progress(len(batch))
     tally.seconds["total"] = time.perf_counter() - start
     return Evaluation(
-        methods=tuple(methods), scores=_concatenate(parts), n_images=n_images, preset=preset,
-        search_steps=steps, settings=settings, boundary_methods=dict(tally.winners),
-        unavailable=tally.unavailable, seconds=tally.seconds,
-    )  # fmt: skip
+        methods=tuple(methods),
+        scores=_concatenate(parts),
+        n_images=n_images,
+        preset=preset,
+        search_steps=steps,
+        settings=settings,
+        boundary_methods=dict(tally.winners),
+        unavailable=tally.unavailable,
+        seconds=tally.seconds,
+    )

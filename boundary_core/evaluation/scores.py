@@ -28,11 +28,18 @@ from boundary_core.metrics import (
 )
 from boundary_core.metrics.maps import as_array, reduce_channels
 
-LOCALIZATION = {"loc": localization, "eg": energy_game, "pp": positive_percentage,
-                "con": concentration}  # fmt: skip
+LOCALIZATION = {
+    "loc": localization,
+    "eg": energy_game,
+    "pp": positive_percentage,
+    "con": concentration,
+}
 # Table 1's pairs (X, Y): IG is the black-baseline IG, as in the paper.
-ALIGNMENT_PAIRS = {"sm_bsm": ("sm", "bsm"), "ig_big": ("ig_black", "big"),
-                   "ig_agi": ("ig_black", "agi")}  # fmt: skip
+ALIGNMENT_PAIRS = {
+    "sm_bsm": ("sm", "bsm"),
+    "ig_big": ("ig_black", "big"),
+    "ig_agi": ("ig_black", "agi"),
+}
 
 
 def localization_scores(maps: np.ndarray, boxes: np.ndarray) -> dict[str, np.ndarray]:

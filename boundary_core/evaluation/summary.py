@@ -95,8 +95,12 @@ def boundary_summary(scores: dict, winners: dict[str, int]) -> dict:
 def machine_summary() -> dict:
     """Threads and the 1-minute load average at the end of the run (contention shows here)."""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    return {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "load_average_1min": load, "torch": torch.__version__}  # fmt: skip
+    return {
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "load_average_1min": load,
+        "torch": torch.__version__,
+    }
 
 
 def summarize(evaluation) -> dict:

@@ -4,44 +4,131 @@ Pure string building on the JSON dicts, so the CLI, the benchmark and the README
 rendering. Paper numbers are copied from Wang et al. 2022 (ImageNet, ResNet-50) for comparison.
 """
 
-LABELS = {"sm": "SM", "ig_black": "IG", "ig_white": "IG(white)", "sg": "SG", "gxi": "GTI",
-          "deeplift": "DeepLIFT", "bsm": "BSM", "big": "BIG", "agi": "AGI", "ig_blur": "IG(blur)",
-          "ig_noise": "IG(noise)", "ig_color": "IG(colour)"}  # fmt: skip
+LABELS = {
+    "sm": "SM",
+    "ig_black": "IG",
+    "ig_white": "IG(white)",
+    "sg": "SG",
+    "gxi": "GTI",
+    "deeplift": "DeepLIFT",
+    "bsm": "BSM",
+    "big": "BIG",
+    "agi": "AGI",
+    "ig_blur": "IG(blur)",
+    "ig_noise": "IG(noise)",
+    "ig_color": "IG(colour)",
+}
 METRIC_LABELS = {"loc": "Loc.", "eg": "EG", "pp": "PP", "con": "Con."}
 PAIR_LABELS = {"sm_bsm": "SM–BSM", "ig_agi": "IG–AGI", "ig_big": "IG–BIG"}
 
 # Table 3 (ImageNet, 1500 images): standard and ℓ2 ε = 3.0 ResNet-50.
 PAPER_TABLE3 = {
     "standard": {
-        "loc": {"big": .38, "bsm": .33, "agi": .33, "sm": .33, "gxi": .35, "sg": .34,
-                "ig_black": .34, "deeplift": .34},
-        "eg": {"big": .54, "bsm": .47, "agi": .48, "sm": .47, "gxi": .46, "sg": .55,
-               "ig_black": .50, "deeplift": .49},
-        "pp": {"big": .87, "bsm": .50, "agi": .58, "sm": .50, "gxi": .50, "sg": .50,
-               "ig_black": .51, "deeplift": .53},
-        "con": {"big": 4.35, "bsm": 3.88, "agi": 4.01, "sm": 3.92, "gxi": 3.94, "sg": 4.06,
-                "ig_black": 3.97, "deeplift": 3.93},
+        "loc": {
+            "big": 0.38,
+            "bsm": 0.33,
+            "agi": 0.33,
+            "sm": 0.33,
+            "gxi": 0.35,
+            "sg": 0.34,
+            "ig_black": 0.34,
+            "deeplift": 0.34,
+        },
+        "eg": {
+            "big": 0.54,
+            "bsm": 0.47,
+            "agi": 0.48,
+            "sm": 0.47,
+            "gxi": 0.46,
+            "sg": 0.55,
+            "ig_black": 0.50,
+            "deeplift": 0.49,
+        },
+        "pp": {
+            "big": 0.87,
+            "bsm": 0.50,
+            "agi": 0.58,
+            "sm": 0.50,
+            "gxi": 0.50,
+            "sg": 0.50,
+            "ig_black": 0.51,
+            "deeplift": 0.53,
+        },
+        "con": {
+            "big": 4.35,
+            "bsm": 3.88,
+            "agi": 4.01,
+            "sm": 3.92,
+            "gxi": 3.94,
+            "sg": 4.06,
+            "ig_black": 3.97,
+            "deeplift": 3.93,
+        },
     },
     "robust": {
-        "loc": {"big": .39, "bsm": .33, "agi": .39, "sm": .33, "gxi": .33, "sg": .34,
-                "ig_black": .33, "deeplift": .33},
-        "eg": {"big": .74, "bsm": .60, "agi": .64, "sm": .60, "gxi": .63, "sg": .62,
-               "ig_black": .65, "deeplift": .64},
-        "pp": {"big": .92, "bsm": .50, "agi": .88, "sm": .50, "gxi": .55, "sg": .51,
-               "ig_black": .65, "deeplift": .77},
-        "con": {"big": 5.03, "bsm": 4.12, "agi": 4.32, "sm": 4.10, "gxi": 4.25, "sg": 4.23,
-                "ig_black": 4.37, "deeplift": 4.34},
+        "loc": {
+            "big": 0.39,
+            "bsm": 0.33,
+            "agi": 0.39,
+            "sm": 0.33,
+            "gxi": 0.33,
+            "sg": 0.34,
+            "ig_black": 0.33,
+            "deeplift": 0.33,
+        },
+        "eg": {
+            "big": 0.74,
+            "bsm": 0.60,
+            "agi": 0.64,
+            "sm": 0.60,
+            "gxi": 0.63,
+            "sg": 0.62,
+            "ig_black": 0.65,
+            "deeplift": 0.64,
+        },
+        "pp": {
+            "big": 0.92,
+            "bsm": 0.50,
+            "agi": 0.88,
+            "sm": 0.50,
+            "gxi": 0.55,
+            "sg": 0.51,
+            "ig_black": 0.65,
+            "deeplift": 0.77,
+        },
+        "con": {
+            "big": 5.03,
+            "bsm": 4.12,
+            "agi": 4.32,
+            "sm": 4.10,
+            "gxi": 4.25,
+            "sg": 4.23,
+            "ig_black": 4.37,
+            "deeplift": 4.34,
+        },
     },
-}  # fmt: skip
+}
 # Table 1: raw ℓ2 distances; CIFAR-10 (standard, ℓ2 0.5) and ImageNet (standard, ℓ2 3.0).
 PAPER_TABLE1 = {
-    "sm_bsm": {"cifar_standard": 59.96, "cifar_robust": 1.23, "imagenet_standard": 8.48,
-               "imagenet_robust": 0.41},
-    "ig_agi": {"cifar_standard": 28.20, "cifar_robust": 1.43, "imagenet_standard": 13.52,
-               "imagenet_robust": 0.36},
-    "ig_big": {"cifar_standard": 31.22, "cifar_robust": 2.73, "imagenet_standard": 17.07,
-               "imagenet_robust": 0.69},
-}  # fmt: skip
+    "sm_bsm": {
+        "cifar_standard": 59.96,
+        "cifar_robust": 1.23,
+        "imagenet_standard": 8.48,
+        "imagenet_robust": 0.41,
+    },
+    "ig_agi": {
+        "cifar_standard": 28.20,
+        "cifar_robust": 1.43,
+        "imagenet_standard": 13.52,
+        "imagenet_robust": 0.36,
+    },
+    "ig_big": {
+        "cifar_standard": 31.22,
+        "cifar_robust": 2.73,
+        "imagenet_standard": 17.07,
+        "imagenet_robust": 0.69,
+    },
+}
 
 
 def _number(value, digits: int = 2) -> str:
@@ -55,13 +142,14 @@ def _mean(summary: dict, method: str, metric: str):
 def table3(summary: dict, paper: str | None = None) -> str:
     """Loc/EG/PP/Con means per method (best in bold); ``paper`` adds that model's paper row."""
     methods = list(summary["metrics"])
-    lines = ["| metric | " + " | ".join(LABELS.get(m, m) for m in methods) + " |",
-             "|---|" + "---:|" * len(methods)]  # fmt: skip
+    lines = [
+        "| metric | " + " | ".join(LABELS.get(m, m) for m in methods) + " |",
+        "|---|" + "---:|" * len(methods),
+    ]
     for metric, label in METRIC_LABELS.items():
         values = [_mean(summary, m, metric) for m in methods]
         best = max((v for v in values if v is not None), default=None)
-        cells = [f"**{_number(v)}**" if v is not None and v == best else _number(v)
-                 for v in values]  # fmt: skip
+        cells = [f"**{_number(v)}**" if v is not None and v == best else _number(v) for v in values]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
         if paper:
             reference = PAPER_TABLE3[paper][metric]
@@ -98,10 +186,14 @@ def table2(summary: dict, key: str = "correlation") -> str:
 def gt_loc_table(summary: dict, percentiles=(50, 70, 80, 85, 90, 95)) -> str:
     """GT-Loc (fraction of images with IoU > 0.5) at a few percentiles, plain | blurred σ = 3,
     and each curve's best percentile."""
-    lines = ["| method | " + " | ".join(f"q={q}" for q in percentiles)
-             + " | best (q) | blurred: " + " | ".join(f"q={q}" for q in percentiles)
-             + " | blurred best (q) |",
-             "|---|" + "---:|" * (2 * len(percentiles) + 2)]  # fmt: skip
+    lines = [
+        "| method | "
+        + " | ".join(f"q={q}" for q in percentiles)
+        + " | best (q) | blurred: "
+        + " | ".join(f"q={q}" for q in percentiles)
+        + " | blurred best (q) |",
+        "|---|" + "---:|" * (2 * len(percentiles) + 2),
+    ]
     for method, entry in summary["metrics"].items():
         cells = []
         for key in ("gt_loc_curve", "gt_loc_curve_blur"):
@@ -116,8 +208,10 @@ def gt_loc_table(summary: dict, percentiles=(50, 70, 80, 85, 90, 95)) -> str:
 
 def table5(summaries: dict[str, dict]) -> str:
     """Boundary search per summary: success, ℓ2 distance (median, mean), gradients per image."""
-    lines = ["| model | images evaluated (skipped) | success | median ℓ2 | mean ℓ2 | gradients |",
-             "|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+    lines = [
+        "| model | images evaluated (skipped) | success | median ℓ2 | mean ℓ2 | gradients |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for name, summary in summaries.items():
         b = summary["boundary"]
         lines.append(
@@ -132,16 +226,18 @@ def table5(summaries: dict[str, dict]) -> str:
 def report(summary: dict, name: str = "model") -> str:
     """Everything for one model: what the CLI prints."""
     seconds = summary["seconds"].get("total")
-    return "\n\n".join([
-        f"{name}: {summary['n_evaluated']} of {summary['n_images']} images evaluated "
-        f"({summary['n_skipped_misclassified']} misclassified, skipped); search preset "
-        f"{summary['search']['preset']}; {_number(seconds, 1)} s",
-        "Localization (Table 3; means, higher is better)\n\n" + table3(summary),
-        "GT-Loc (Fig. 5/6, 13/14)\n\n" + gt_loc_table(summary),
-        "Alignment (Table 1; lower is closer)\n\n" + table1({name: summary}),
-        "Alignment vs localization (Table 2)\n\n" + table2(summary),
-        "Boundary search (Table 5)\n\n" + table5({name: summary}),
-    ])  # fmt: skip
+    return "\n\n".join(
+        [
+            f"{name}: {summary['n_evaluated']} of {summary['n_images']} images evaluated "
+            f"({summary['n_skipped_misclassified']} misclassified, skipped); search preset "
+            f"{summary['search']['preset']}; {_number(seconds, 1)} s",
+            "Localization (Table 3; means, higher is better)\n\n" + table3(summary),
+            "GT-Loc (Fig. 5/6, 13/14)\n\n" + gt_loc_table(summary),
+            "Alignment (Table 1; lower is closer)\n\n" + table1({name: summary}),
+            "Alignment vs localization (Table 2)\n\n" + table2(summary),
+            "Boundary search (Table 5)\n\n" + table5({name: summary}),
+        ]
+    )
 
 
 def table1_comparison(standard: dict, robust: dict) -> str:

@@ -17,8 +17,17 @@ from boundary_core.models.blocks import BasicBlock
 from boundary_core.models.registry import ModelSpec, register
 
 CIFAR10_CLASSES = (
-    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
-)  # fmt: skip
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
 CARD_PATH = Path(__file__).resolve().parents[2] / "assets" / "models" / "cifar10-resnet18.card.json"
 
 

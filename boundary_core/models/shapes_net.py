@@ -47,9 +47,12 @@ class ShapesNet(nn.Module):
     ):
         super().__init__()
         self.architecture = {
-            "num_classes": num_classes, "widths": list(widths), "blocks": blocks,
-            "mean": list(mean), "std": list(std),
-        }  # fmt: skip
+            "num_classes": num_classes,
+            "widths": list(widths),
+            "blocks": blocks,
+            "mean": list(mean),
+            "std": list(std),
+        }
         self.normalize = Normalize(mean, std)
         self.stem = nn.Sequential(
             nn.Conv2d(3, widths[0], 3, stride=2, padding=1, bias=False),
@@ -90,8 +93,9 @@ def save_shapes_net(model: ShapesNet, path: Path) -> None:
 def load_shapes_net(path: Path) -> ShapesNet:
     """Rebuild a ``ShapesNet`` from a file written by ``save_shapes_net`` (CPU, train mode)."""
     if not Path(path).exists():
-        raise OSError(f"no shapes model weights at {path}; train them with `python -m "
-                      "boundary_core train`")  # fmt: skip
+        raise OSError(
+            f"no shapes model weights at {path}; train them with `python -m boundary_core train`"
+        )
     with safe_open(str(path), framework="pt") as handle:
         architecture = json.loads((handle.metadata() or {}).get("architecture", "{}"))
     model = ShapesNet(**architecture)

@@ -55,9 +55,15 @@ def pgd_ladder(
         progress(0.6 * step / len(rungs), f"PGD ε={eps:.3g} on {int(active.sum())} samples")
         index = active.nonzero().squeeze(1)
         adversarial = pgd_l2(
-            model, x[index], labels[index], eps=eps, steps=budget.pgd_steps,
-            step_size=2.5 * eps / budget.pgd_steps, bounds=bounds, generator=generator,
-        )  # fmt: skip
+            model,
+            x[index],
+            labels[index],
+            eps=eps,
+            steps=budget.pgd_steps,
+            step_size=2.5 * eps / budget.pgd_steps,
+            bounds=bounds,
+            generator=generator,
+        )
         success = predict(model, adversarial) != labels[index]
         candidate = torch.full_like(x, float("nan"))
         candidate[index] = bisect_to_boundary(model, x[index], adversarial, labels[index])
@@ -74,9 +80,13 @@ def carlini_wagner(model, x, labels, best, budget, bounds) -> BoundaryResult:
     import foolbox as fb
 
     attack = fb.attacks.L2CarliniWagnerAttack(
-        binary_search_steps=budget.cw_binary_steps, steps=budget.cw_steps,
-        stepsize=budget.cw_stepsize, confidence=0, initial_const=1e-3, abort_early=True,
-    )  # fmt: skip
+        binary_search_steps=budget.cw_binary_steps,
+        steps=budget.cw_steps,
+        stepsize=budget.cw_stepsize,
+        confidence=0,
+        initial_const=1e-3,
+        abort_early=True,
+    )
     fmodel = fb.PyTorchModel(model, bounds=bounds)
     raw, _, _ = attack(fmodel, x, labels, epsilons=None)
     candidate = bisect_to_boundary(model, x, raw, labels)
@@ -106,8 +116,15 @@ def auto_pgd(model, x, labels, best, budget, rung_eps, seed, progress) -> Bounda
         for eps in rung_eps.unique().tolist():
             index = (rung_eps == eps).nonzero().squeeze(1)
             progress(0.8 + (0.1 if loss == "dlr" else 0.0), f"AutoPGD-{loss} ε={eps:.3g}")
-            attack = APGDAttack(attacked, norm="L2", eps=eps, n_iter=budget.apgd_steps, loss=loss,
-                                device=x.device, seed=seed)  # fmt: skip
+            attack = APGDAttack(
+                attacked,
+                norm="L2",
+                eps=eps,
+                n_iter=budget.apgd_steps,
+                loss=loss,
+                device=x.device,
+                seed=seed,
+            )
             adversarial = attack.perturb(x[index].float(), labels[index]).to(x.dtype)
             candidate[index] = bisect_to_boundary(model, x[index], adversarial, labels[index])
         best = closest(model, x, best, candidate, f"apgd-{loss}", budget.apgd_steps)
@@ -115,9 +132,16 @@ def auto_pgd(model, x, labels, best, budget, rung_eps, seed, progress) -> Bounda
 
 
 def paper_search(
-    model: nn.Module, x: Tensor, labels: Tensor, best: BoundaryResult, *, bounds: Bounds,
-    seed: int, budget: PaperBudget = PaperBudget(), progress=lambda fraction, message: None,
-) -> BoundaryResult:  # fmt: skip
+    model: nn.Module,
+    x: Tensor,
+    labels: Tensor,
+    best: BoundaryResult,
+    *,
+    bounds: Bounds,
+    seed: int,
+    budget: PaperBudget = PaperBudget(),
+    progress=lambda fraction, message: None,
+) -> BoundaryResult:
     """The paper's ensemble; ``bounds`` must be finite (foolbox and AutoPGD clamp to them)."""
     if bounds is None:
         raise ValueError("the paper preset needs finite input bounds (its attacks clamp to them)")

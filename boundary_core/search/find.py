@@ -73,9 +73,16 @@ def _first_order_candidate(model, x, labels, margin_gradient, radius, *, bounds)
 
 
 def fast_search(
-    model, x, labels, best, *, bounds: Bounds, steps: int = FAST_STEPS, restarts: int = 0,
+    model,
+    x,
+    labels,
+    best,
+    *,
+    bounds: Bounds,
+    steps: int = FAST_STEPS,
+    restarts: int = 0,
     seed: int = 0,
-) -> BoundaryResult:  # fmt: skip
+) -> BoundaryResult:
     """DDN from x (``steps`` gradients, +1 for the first-order radius) and one first-order step,
     plus ``restarts`` DDN runs from random directions at that radius (run as one batch), each
     followed by bisection; the closest point that is really across the boundary wins."""
@@ -89,8 +96,9 @@ def fast_search(
         return best
     generator = torch.Generator(device=x.device).manual_seed(seed)
     repeated = x.repeat_interleave(restarts, dim=0)  # (B·R, ...)
-    directions = normalize_l2(torch.randn(repeated.shape, generator=generator, device=x.device,
-                                          dtype=x.dtype))  # fmt: skip
+    directions = normalize_l2(
+        torch.randn(repeated.shape, generator=generator, device=x.device, dtype=x.dtype)
+    )
     start = directions * per_sample(radius.repeat_interleave(restarts), repeated)
     candidates = _ddn_candidate(
         model,
@@ -153,13 +161,25 @@ def find_boundary(
         progress(0.0, "DDN minimal-norm search")
         restarts = default_restarts(x) if restarts is None else restarts
         result = fast_search(
-            model, x, labels, best, bounds=bounds, steps=steps or FAST_STEPS, restarts=restarts,
+            model,
+            x,
+            labels,
+            best,
+            bounds=bounds,
+            steps=steps or FAST_STEPS,
+            restarts=restarts,
             seed=seed,
-        )  # fmt: skip
+        )
     else:
         result = paper_search(
-            model, x, labels, best, bounds=bounds, seed=seed, budget=budget or paper_budget(steps),
+            model,
+            x,
+            labels,
+            best,
+            bounds=bounds,
+            seed=seed,
+            budget=budget or paper_budget(steps),
             progress=progress,
-        )  # fmt: skip
+        )
     progress(1.0, "done")
     return result

@@ -101,10 +101,18 @@ def explain_query(
         big_path = path_pieces(weights, closest.point, query)
         big = integrated_gradient(big_path, label)
     return ToyExplanation(
-        query=query, label=label, logits=logits, sm=gradients[0, label], boundary=closest,
-        bsm=bsm, baseline=baseline, ig=integrated_gradient(ig_path, label), big=big,
-        ig_path=ig_path, big_path=big_path,
-    )  # fmt: skip
+        query=query,
+        label=label,
+        logits=logits,
+        sm=gradients[0, label],
+        boundary=closest,
+        bsm=bsm,
+        baseline=baseline,
+        ig=integrated_gradient(ig_path, label),
+        big=big,
+        ig_path=ig_path,
+        big_path=big_path,
+    )
 
 
 class _AnyFloatInput(nn.Module):

@@ -103,9 +103,7 @@ def enumerate_regions(
                 if polygons.area(piece) <= min_area:
                     continue
                 on = piece.mean(axis=0) @ normals.T + offsets >= 0
-                next_pieces.append(
-                    (piece, on[:, None] * normals, on * offsets, [*pattern, on])
-                )  # fmt: skip
+                next_pieces.append((piece, on[:, None] * normals, on * offsets, [*pattern, on]))
         pieces = next_pieces
     weight, bias = weights[-1]
     regions = tuple(

@@ -53,9 +53,15 @@ def train_mlp(
         if config.mode == "adversarial":
             eps = config.eps * min(1.0, 2.0 * (epoch + 1) / config.epochs)
             inputs = pgd_l2(
-                model, data.x, data.y, eps=eps, steps=config.pgd_steps,
-                step_size=2.5 * eps / config.pgd_steps, bounds=None, generator=generator,
-            )  # fmt: skip
+                model,
+                data.x,
+                data.y,
+                eps=eps,
+                steps=config.pgd_steps,
+                step_size=2.5 * eps / config.pgd_steps,
+                bounds=None,
+                generator=generator,
+            )
         loss = F.cross_entropy(model(inputs), data.y)
         optimiser.zero_grad()
         loss.backward()

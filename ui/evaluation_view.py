@@ -9,8 +9,8 @@ import streamlit as st
 from boundary_core.device import default_device
 from boundary_core.evaluation import evaluate_model
 from boundary_core.evaluation.tables import LABELS, gt_loc_table, table1_comparison, table3, table5
+from boundary_core.paths import RESULTS_DIR
 
-RESULTS_DIR = Path(__file__).resolve().parents[1] / "assets" / "results"
 SHIPPED = ("shapes-standard", "shapes-robust")
 PAPER_ROW = {"shapes-standard": "standard", "shapes-robust": "robust"}
 

@@ -1,11 +1,10 @@
 """The Home page: what the tool shows, one striking example, where to go next."""
 
 import json
-from pathlib import Path
 
 import streamlit as st
 
-HOME = Path(__file__).resolve().parents[1] / "assets" / "home"
+from boundary_core.paths import HOME_DIR as HOME
 
 
 def home() -> None:

@@ -8,7 +8,6 @@ with standard BIG (EG, App. B.1). The Evaluate page shows whether that holds on 
 """
 
 import json
-from pathlib import Path
 
 import torch
 from PIL import Image, ImageDraw
@@ -17,10 +16,10 @@ from boundary_core.explain import explain_image
 from boundary_core.heatmap import paper_overlay
 from boundary_core.metrics import energy_game
 from boundary_core.models import get_spec, load_model
+from boundary_core.paths import HOME_DIR as OUT
 from ui.panels import image_rgb, upscale
 from ui.sources import shapes_names, shapes_picture
 
-OUT = Path(__file__).resolve().parents[1] / "assets" / "home"
 PAIR = ("shapes-standard", "shapes-robust")
 
 

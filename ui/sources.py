@@ -4,7 +4,6 @@ or an upload. No Streamlit here except ``uploaded_bytes``, the one place uploads
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -12,8 +11,8 @@ import torch
 from boundary_core.data.images import preprocess, read_image_bytes
 from boundary_core.data.photos import PHOTO_NAMES, load_photo
 from boundary_core.data.shapes import make_counterfactual
+from boundary_core.paths import SHAPES_GALLERY_DIR as SHAPES_GALLERY
 
-SHAPES_GALLERY = Path(__file__).resolve().parents[1] / "assets" / "shapes_gallery"
 DOMAINS = {
     "photos": "Photos (CIFAR-10)",
     "shapes": "Shapes benchmark (boxes)",

@@ -17,10 +17,10 @@ import torch
 from boundary_core.device import default_device
 from boundary_core.evaluation import evaluate_model
 from boundary_core.evaluation.tables import paper_comparison
+from boundary_core.paths import RESULTS_DIR
 
 TARGET_SECONDS = 15 * 60
 TARGET_IMAGES = 500
-RESULTS_DIR = Path(__file__).resolve().parents[2] / "assets" / "results"
 
 
 def add_arguments(parser) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 
 from boundary_core.models.shapes_net import load_shapes_net, save_shapes_net
+from boundary_core.paths import MODELS_DIR
 from boundary_core.training import RECIPES, recipe, train_shapes_net
 from boundary_core.training_card import (
     card_path,
@@ -22,8 +23,6 @@ from boundary_core.training_card import (
     robust_card,
     write_card,
 )
-
-MODELS_DIR = Path(__file__).resolve().parents[2] / "assets" / "models"
 
 
 def register(subparsers) -> None:

@@ -14,8 +14,8 @@ import torch
 from PIL import Image
 
 from boundary_core.data.shapes import SHAPE_CLASSES, TEST_SEED, ShapeSample, make_sample
+from boundary_core.paths import SHAPES_GALLERY_DIR as GALLERY_DIR
 
-GALLERY_DIR = Path(__file__).resolve().parents[2] / "assets" / "shapes_gallery"
 QUOTAS = (  # (name, predicate, how many)
     ("dark_on_light", lambda s: s.flags.polarity == "dark_on_light" and not s.flags.distractor, 3),
     ("light_on_dark", lambda s: s.flags.polarity == "light_on_dark" and not s.flags.distractor, 3),

@@ -15,6 +15,7 @@ from torch import nn
 
 from boundary_core.models.blocks import BasicBlock
 from boundary_core.models.registry import ModelSpec, register
+from boundary_core.paths import MODELS_DIR
 
 CIFAR10_CLASSES = (
     "airplane",
@@ -28,7 +29,7 @@ CIFAR10_CLASSES = (
     "ship",
     "truck",
 )
-CARD_PATH = Path(__file__).resolve().parents[2] / "assets" / "models" / "cifar10-resnet18.card.json"
+CARD_PATH = MODELS_DIR / "cifar10-resnet18.card.json"
 
 
 class CifarResNet18(nn.Module):

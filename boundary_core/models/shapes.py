@@ -14,8 +14,8 @@ from torch import nn
 from boundary_core.data.shapes_draw import SHAPE_CLASSES
 from boundary_core.models.registry import ModelSpec, register
 from boundary_core.models.shapes_net import load_shapes_net
+from boundary_core.paths import MODELS_DIR
 
-MODELS_DIR = Path(__file__).resolve().parents[2] / "assets" / "models"
 DESCRIPTIONS = {
     "shapes-standard": "Small ResNet on the 64×64 shapes dataset, standard training.",
     "shapes-robust": "Small ResNet on the 64×64 shapes dataset, ℓ2 PGD adversarial training.",

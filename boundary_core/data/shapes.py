@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
-from torch.utils.data import IterableDataset, get_worker_info
 
 from boundary_core.data.shapes_draw import SHAPE_CLASSES, Box, mask_box
 from boundary_core.data.shapes_scene import (
@@ -41,7 +40,6 @@ __all__ = [
     "ShapeBatch",
     "ShapeSample",
     "ShapesConfig",
-    "ShapesStream",
     "make_batch",
     "make_counterfactual",
     "make_cue_conflict",
@@ -222,30 +220,3 @@ def train_batches(
     while True:
         yield make_batch(range(start, start + batch_size), seed=seed, config=config)
         start += batch_size
-
-
-class ShapesStream(IterableDataset):
-    """``(image (3, H, W), label)`` pairs for a ``DataLoader``: indices ``[start, stop)``.
-
-    ``stop=None`` streams forever. With several workers each takes every ``num_workers``-th index,
-    so the stream is the same whatever the worker count (up to order within a batch).
-    """
-
-    def __init__(
-        self,
-        *,
-        seed: int = TRAIN_SEED,
-        config: ShapesConfig = DEFAULT_CONFIG,
-        start: int = 0,
-        stop: int | None = None,
-    ):
-        self.seed, self.config, self.start, self.stop = seed, config, start, stop
-
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, int]]:
-        worker = get_worker_info()
-        offset, step = (0, 1) if worker is None else (worker.id, worker.num_workers)
-        index = self.start + offset
-        while self.stop is None or index < self.stop:
-            sample = make_sample(index, seed=self.seed, config=self.config)
-            yield sample.image, sample.label
-            index += step

@@ -292,19 +292,3 @@ def paper_comparison(standard: dict, robust: dict) -> str:
             f"IG–AGI 0.24/0.25/0.05/−0.03, IG–BIG 0.35/0.30/0.20/−0.03)**\n\n" + table2(summary)
         )
     return "\n\n".join(parts)
-
-
-def gt_loc_best_table(summaries: dict[str, dict]) -> str:
-    """Each method's best GT-Loc (and its percentile q), plain and blurred, for each summary."""
-    names = list(summaries)
-    head = " | ".join(f"{n} | {n} blurred" for n in names)
-    lines = [f"| method | {head} |", "|---|" + "---:|" * (2 * len(names))]
-    for method in next(iter(summaries.values()))["metrics"]:
-        cells = []
-        for name in names:
-            for key in ("gt_loc_curve", "gt_loc_curve_blur"):
-                curve = summaries[name]["metrics"].get(method, {}).get(key, {})
-                q = curve.get("best_percentile")
-                cells.append(f"{_number(curve.get('best'))} ({'–' if q is None else int(q)})")
-        lines.append(f"| {LABELS.get(method, method)} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)

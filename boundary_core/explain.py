@@ -1,35 +1,29 @@
 """Everything the Explain page and ``explain`` command show for one input, in one call."""
 
+import copy
+import os
+import threading
 import time
+import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor, nn
 
-from boundary_core import attributions as attr
+from boundary_core.attributions import DeepLiftRefused
+from boundary_core.methods import (
+    DEFAULT_METHODS,
+    DEFAULT_SETTINGS,
+    METHODS,
+    MethodInput,
+    Settings,
+    parse_methods,
+)
 from boundary_core.search import BoundaryResult, find_boundary
 
-METHODS = ("sm", "ig_black", "ig_white", "sg", "gxi", "deeplift", "bsm", "big", "agi")
-BOUNDARY_METHODS = ("bsm", "big")
-EXTRA_BASELINES = ("blur", "noise", "color")  # offered as ig_blur, ig_noise, ig_color
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Attribution settings; every default follows the paper (App. B.3) unless noted."""
-
-    ig_steps: int = 20  # IG and BIG: 20 points, riemann_trapezoid
-    sg_samples: int = 50  # SmoothGrad samples (not stated in the paper; Smilkov et al. use 50)
-    sg_stdev: float = 0.15  # noise σ in pixel units, i.e. 15% of the [0, 1] range
-    # "as_described" (the cumulative path of Pan et al.; satisfies completeness as Table 4 claims)
-    # or "as_coded" (the public repo: every step restarts from x; use it to mirror the paper)
-    agi_variant: str = "as_described"
-    agi_classes: int = 20  # capped at K − 1
-    agi_steps: int = 20
-    agi_step_size: float = 0.05  # L∞, pixel units
-    baseline_color: tuple[float, float, float] = (0.5, 0.5, 0.5)
-    seed: int = 0
+Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
@@ -42,42 +36,28 @@ class Attributions:
     unavailable: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
+    def union(self, other: "Attributions", order: tuple[str, ...]) -> "Attributions":
+        """The methods of both (computed on the same images), maps listed in ``order``."""
+        maps = self.maps | other.maps
+        return Attributions(
+            maps={m: maps[m] for m in order if m in maps},
+            deltas=self.deltas | other.deltas,
+            unavailable=self.unavailable | other.unavailable,
+            seconds=self.seconds | other.seconds,
+        )
 
-def _ig(model, x, target, kind, settings):
-    baseline = attr.make_baseline(kind, x, color=settings.baseline_color, seed=settings.seed)
-    return attr.integrated_gradients(model, x, target, baseline, steps=settings.ig_steps)
-
-
-def _method_table(model, x, target, boundary, settings) -> dict[str, Callable]:
-    point = boundary.point if boundary is not None else None
-    table = {
-        "sm": lambda: attr.saliency(model, x, target),
-        "sg": lambda: attr.smoothgrad(
-            model,
-            x,
-            target,
-            samples=settings.sg_samples,
-            stdev=settings.sg_stdev,
-            seed=settings.seed,
-        ),
-        "gxi": lambda: attr.grad_x_input(model, x, target),
-        "deeplift": lambda: attr.deeplift(model, x, target),
-        "bsm": lambda: attr.bsm(model, point, target),
-        "big": lambda: attr.big(model, x, point, target, steps=settings.ig_steps),
-        "agi": lambda: attr.agi(
-            model,
-            x,
-            target,
-            false_classes=settings.agi_classes,
-            steps=settings.agi_steps,
-            step_size=settings.agi_step_size,
-            variant=settings.agi_variant,
-            seed=settings.seed,
-        ),
-    }
-    for kind in ("black", "white", *EXTRA_BASELINES):
-        table[f"ig_{kind}"] = lambda kind=kind: _ig(model, x, target, kind, settings)
-    return table
+    @staticmethod
+    def concatenate(parts: list["Attributions"]) -> "Attributions":
+        """Rows of several batches stacked, for the methods every batch has; ``unavailable``
+        collects every batch's reasons."""
+        common = [m for m in parts[0].maps if all(m in part.maps for part in parts)]
+        with_delta = [m for m in common if all(m in part.deltas for part in parts)]
+        return Attributions(
+            maps={m: torch.cat([part.maps[m] for part in parts]) for m in common},
+            deltas={m: torch.cat([part.deltas[m] for part in parts]) for m in with_delta},
+            unavailable={name: why for part in parts for name, why in part.unavailable.items()},
+            seconds={m: sum(part.seconds.get(m, 0.0) for part in parts) for m in common},
+        )
 
 
 def attribute_all(
@@ -85,34 +65,37 @@ def attribute_all(
     x: Tensor,
     target: Tensor,
     boundary: BoundaryResult | None,
-    methods: tuple[str, ...] = METHODS,
-    settings: Settings = Settings(),
-    progress: Callable[[float, str], None] | None = None,
+    methods: tuple[str, ...] = DEFAULT_METHODS,
+    settings: Settings = DEFAULT_SETTINGS,
+    progress: Progress | None = None,
 ) -> Attributions:
-    """Compute ``methods`` for ``x (B, C, H, W)``; BSM/BIG need ``boundary`` with every sample
-    found, otherwise they are reported unavailable with the reason (never computed from a
-    non-adversarial point)."""
-    table = _method_table(model, x, target, boundary, settings)
-    unknown = [m for m in methods if m not in table]
-    if unknown:
-        raise ValueError(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(table)}")
+    """Compute ``methods`` (names of ``boundary_core.methods.METHODS``) for ``x (B, C, H, W)``.
+
+    Methods that need x′ need ``boundary`` with every sample found, otherwise they are reported
+    unavailable with the reason (never computed from a non-adversarial point); DeepLIFT on a
+    model it would get wrong is reported unavailable too. Any other error propagates.
+    """
+    methods = parse_methods(methods, allow_empty=True)
     maps, deltas, unavailable, seconds = {}, {}, {}, {}
-    for step, method in enumerate(methods):
+    for step, name in enumerate(methods):
         if progress:
-            progress(step / len(methods), f"computing {method}")
-        if method in BOUNDARY_METHODS and (boundary is None or not bool(boundary.found.all())):
-            unavailable[method] = "no boundary point was found, so there is no x′ to attribute from"
+            progress(step / len(methods), f"computing {METHODS[name].label}")
+        method = METHODS[name]
+        found = boundary is not None and bool(boundary.found.all())
+        if method.needs_boundary and not found:
+            unavailable[name] = "no boundary point was found, so there is no x′ to attribute from"
             continue
+        point = boundary.point if found else None
         start = time.perf_counter()
         try:
-            result = table[method]()
-        except ValueError as error:  # e.g. DeepLIFT refused for this architecture
-            unavailable[method] = str(error)
+            result = method.compute(MethodInput(model, x, target, point, settings))
+        except DeepLiftRefused as refusal:
+            unavailable[name] = str(refusal)
             continue
-        maps[method], delta = result if isinstance(result, tuple) else (result, None)
+        maps[name], delta = result if isinstance(result, tuple) else (result, None)
         if delta is not None:
-            deltas[method] = delta
-        seconds[method] = time.perf_counter() - start
+            deltas[name] = delta
+        seconds[name] = time.perf_counter() - start
     return Attributions(maps, deltas, unavailable, seconds)
 
 
@@ -166,32 +149,69 @@ class Explanation:
         }
 
 
+def parallel_by_default() -> bool:
+    """Whether ``explain_image`` runs the boundary-free methods beside the search: on a CPU with
+    two or more cores, unless ``BAE_PARALLEL=0``. On a GPU one stream does both."""
+    cpu = not torch.cuda.is_available()
+    return cpu and (os.cpu_count() or 1) >= 2 and os.environ.get("BAE_PARALLEL", "1") != "0"
+
+
+# Two cores, one torch thread each: the methods that need no boundary point run on a private copy
+# of the model in a worker thread while the main thread searches x′ (torch releases the GIL).
+# Maps are identical to a serial run (measured: 32×32 photo 6.5 s -> 3.4 s).
+_WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="attribute")
+_WORKER_MODELS: "weakref.WeakKeyDictionary[nn.Module, nn.Module]" = weakref.WeakKeyDictionary()
+_WORKER_MODELS_LOCK = threading.Lock()
+
+
+def _worker_model(model: nn.Module) -> nn.Module:
+    """A private copy of ``model`` for the worker thread, made once per model."""
+    with _WORKER_MODELS_LOCK:
+        if model not in _WORKER_MODELS:
+            _WORKER_MODELS[model] = copy.deepcopy(model)
+        return _WORKER_MODELS[model]
+
+
 def explain_image(
     model: nn.Module,
     x: Tensor,
     class_names: tuple[str, ...],
     *,
-    methods=METHODS,
+    methods=DEFAULT_METHODS,
     preset: str = "fast",
     target: int | None = None,
-    settings: Settings = Settings(),
+    settings: Settings = DEFAULT_SETTINGS,
     search_steps: int | None = None,
-    progress: Callable[[float, str], None] | None = None,
+    progress: Progress | None = None,
+    parallel: bool | None = None,
 ) -> Explanation:
     """Explain one image ``x (C, H, W)``: predict, search the boundary, attribute.
 
     ``target`` defaults to the predicted class; the boundary search always moves away from the
     predicted class (that is what x′ means), so BSM/BIG for another target use the same x′.
+    ``parallel`` (default ``parallel_by_default()``) computes the methods that need no x′ on a
+    worker thread while the search runs; the maps are the same either way.
     """
     if x.dim() != 3:
         raise ValueError(f"expected one image (C, H, W), got shape {tuple(x.shape)}")
+    methods = parse_methods(methods, allow_empty=True)
     batch = x[None]  # (1, C, H, W)
     with torch.no_grad():
         probabilities = model(batch).softmax(dim=1)[0]
-    target = int(probabilities.argmax()) if target is None else int(target)
-    if not 0 <= target < len(class_names):
+    target = int(probabilities.argmax()) if target is None else target
+    if isinstance(target, bool) or not 0 <= int(target) < len(class_names):
         raise ValueError(
             f"target must be a class index in [0, {len(class_names) - 1}], got {target}"
+        )
+    targets = torch.tensor([int(target)], device=x.device)
+    parallel = parallel_by_default() if parallel is None else parallel
+    beside = tuple(
+        m for m in methods if parallel and not (METHODS[m].needs_boundary or METHODS[m].hooks_model)
+    )
+    job = None
+    if beside:
+        job = _WORKERS.submit(
+            attribute_all, _worker_model(model), batch, targets, None, beside, settings
         )
     start = time.perf_counter()
     boundary = find_boundary(
@@ -209,16 +229,18 @@ def explain_image(
     attributions = attribute_all(
         model,
         batch,
-        torch.tensor([target], device=x.device),
+        targets,
         boundary,
-        tuple(methods),
+        tuple(m for m in methods if m not in beside),
         settings,
         (lambda f, m: progress(0.5 + 0.5 * f, m)) if progress else None,
     )
+    if job is not None:
+        attributions = attributions.union(job.result(), methods)
     return Explanation(
         x,
         tuple(class_names),
-        target,
+        int(target),
         probabilities,
         boundary,
         boundary_probabilities,

@@ -15,7 +15,7 @@ from boundary_core.evaluation import EvalBatch, Evaluation, evaluate
 from boundary_core.evaluation.aggregate import correlation, gt_loc_curve, stats
 from boundary_core.evaluation.run import _concatenate
 from boundary_core.evaluation.scores import batch_scores
-from boundary_core.explain import METHODS, Settings
+from boundary_core.methods import DEFAULT_METHODS, Settings
 from boundary_core.metrics import GT_LOC_PERCENTILES
 from boundary_core.models.shapes import weights_path
 
@@ -148,7 +148,7 @@ def tiny_batches(model, n: int, batch_size: int, flip: int | None = None) -> lis
 
 def test_streaming_equals_one_batch_and_skips_misclassified():
     model = tiny_model()
-    run = lambda batches: evaluate(model, batches, methods=METHODS, steps=10, settings=QUICK)  # noqa: E731
+    run = lambda batches: evaluate(model, batches, methods=DEFAULT_METHODS, steps=10, settings=QUICK)  # noqa: E731
     streamed = run(tiny_batches(model, 5, 2, flip=3))
     whole = run(tiny_batches(model, 5, 5, flip=3))
     assert streamed.n_images == 5 and streamed.n_evaluated == 4
@@ -241,12 +241,12 @@ def test_cli_end_to_end_json_keys(tmp_path, capsys):
     )
     assert code == 0
     summary = json.loads(out.read_text())
-    assert set(summary["metrics"]) == set(METHODS)
-    for method in METHODS:
+    assert set(summary["metrics"]) == set(DEFAULT_METHODS)
+    for method in DEFAULT_METHODS:
         assert set(summary["metrics"][method]) >= METRIC_KEYS
         curve = summary["metrics"][method]["gt_loc_curve"]
         assert len(curve["gt_loc"]) == len(curve["percentiles"]) == len(GT_LOC_PERCENTILES)
     assert set(summary["alignment"]) >= ALIGNMENT_KEYS
     assert {"success", "distance_median", "gradient_evals_mean"} <= set(summary["boundary"])
     assert summary["n_images"] == 4 and summary["model"] == "shapes-standard"
-    assert "| Loc. |" in capsys.readouterr().out
+    assert "| Loc |" in capsys.readouterr().out

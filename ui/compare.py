@@ -4,19 +4,13 @@ Fig. 7/12: Streamlit drawing blocks over cached results."""
 import pandas as pd
 import streamlit as st
 
+from boundary_core.methods import label
 from ui.compute import alignment
 from ui.panels import HeatmapStyle, heatmap, image_rgb, upscale
 from ui.sources import Picture
 
 PAIR = ("shapes-standard", "shapes-robust")
 FIGURE3 = ("sm", "bsm", "ig_black", "big")  # the paper's Figure 3/4 columns
-TILE_TITLES = {
-    "sm": "SM",
-    "bsm": "BSM",
-    "ig_black": "IG (black)",
-    "big": "BIG",
-    "ig_white": "IG (white)",
-}
 
 
 def tiles(result: dict, methods, style: HeatmapStyle, picture: Picture, with_input=True):
@@ -25,7 +19,7 @@ def tiles(result: dict, methods, style: HeatmapStyle, picture: Picture, with_inp
     out = [("input", image_rgb(image))] if with_input else []
     for name in methods:
         if name in result["maps"]:
-            out.append((TILE_TITLES.get(name, name), heatmap(image, result["maps"][name], style)))
+            out.append((label(name), heatmap(image, result["maps"][name], style)))
     if result["boundary"] is not None:
         out.append(("boundary point x′", image_rgb(result["boundary"])))
     return out

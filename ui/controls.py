@@ -4,9 +4,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from boundary_core.attributions import BASELINES
+from boundary_core.methods import ig_method, label
 from boundary_core.models import get_spec, list_models
 from boundary_core.search import PRESETS
-from ui.compute import IG_BASELINES, device_label
+from ui.compute import DEFAULT_COLOUR, device_label
 from ui.panels import HeatmapStyle
 from ui.sources import (
     DOMAINS,
@@ -26,13 +28,6 @@ STYLE_HELP = (
     "scale. captum: channel sum, 2% outlier clip, red–white–green."
 )
 BLUR_HELP = "auto = the paper's σ = 10 at 224 px, scaled to this image's size."
-BASELINE_LABELS = {
-    "black": "black",
-    "white": "white",
-    "blur": "blurred",
-    "noise": "uniform noise",
-    "color": "custom colour",
-}
 
 
 @dataclass(frozen=True)
@@ -105,15 +100,15 @@ def search_controls() -> tuple[str, int | None]:
 
 def baseline_controls() -> tuple[tuple[str, ...], str]:
     """IG baselines (multi-select) and the custom colour."""
-    init_many("baselines", ("black", "white"), IG_BASELINES)
+    init_many("baselines", ("black", "white"), BASELINES)
     chosen = st.multiselect(
-        "IG baselines", IG_BASELINES, key="baselines", format_func=BASELINE_LABELS.get
+        "IG baselines", BASELINES, key="baselines", format_func=lambda b: label(ig_method(b))
     )
-    colour = "#808080"
+    colour = DEFAULT_COLOUR
     if "color" in chosen:
-        init("colour", "#808080", kind=_hex)
+        init("colour", DEFAULT_COLOUR, kind=_hex)
         colour = st.color_picker("Custom baseline colour", key="colour")
-    return tuple(b for b in IG_BASELINES if b in chosen), colour
+    return tuple(b for b in BASELINES if b in chosen), colour
 
 
 def _hex(value: str) -> str:

@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from boundary_core.methods import label as method_label
 from boundary_core.metrics.maps import box_mask, reduce_channels
 from ui.compute import cached_prediction, image_key
-from ui.panels import TITLES, image_rgb, upscale
+from ui.panels import image_rgb, upscale
 from ui.sources import Picture, erase_rectangle, without_distractor
 from ui.state import init
 
@@ -59,7 +60,7 @@ def share_inside(attribution: np.ndarray, box) -> float:
 
 
 def claims_frame(maps: dict[str, np.ndarray], box) -> pd.DataFrame:
-    shares = {TITLES.get(name, name): [share_inside(values, box)] for name, values in maps.items()}
+    shares = {method_label(name): [share_inside(values, box)] for name, values in maps.items()}
     return pd.DataFrame(shares, index=["share inside"])  # one row: a map per column
 
 

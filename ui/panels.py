@@ -8,36 +8,11 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from boundary_core.heatmap import amplified_perturbation, captum_overlay, paper_overlay, to_uint8
-from boundary_core.metrics import (
-    GT_LOC_BLUR,
-    concentration,
-    energy_game,
-    gt_loc_iou,
-    localization,
-    positive_percentage,
-)
+from boundary_core.methods import label
+from boundary_core.metrics import GT_LOC_BLUR, LOCALIZATION_METRICS, METRICS, gt_loc_iou
 
-TITLES = {
-    "sm": "SM",
-    "ig_black": "IG (black)",
-    "ig_white": "IG (white)",
-    "ig_blur": "IG (blur)",
-    "ig_noise": "IG (noise)",
-    "ig_color": "IG (colour)",
-    "sg": "SmoothGrad",
-    "gxi": "Grad×Input",
-    "deeplift": "DeepLIFT",
-    "bsm": "BSM",
-    "big": "BIG",
-    "agi": "AGI",
-}
 BOX_COLOUR, DISTRACTOR_COLOUR = (255, 255, 255), (255, 140, 0)
-METRIC_COLUMNS = {
-    "Loc": localization,
-    "EG": energy_game,
-    "PP": positive_percentage,
-    "Con": concentration,
-}
+METRIC_COLUMNS = {METRICS[name].label: METRICS[name].fn for name in LOCALIZATION_METRICS}
 
 
 @dataclass(frozen=True)
@@ -93,7 +68,7 @@ def panel_images(
         if only is not None and name not in only:
             continue
         delta = summary["methods"][name].get("completeness_delta")
-        caption = TITLES.get(name, name) + (f" · Δ {delta:+.3f}" if delta is not None else "")
+        caption = label(name) + (f" · Δ {delta:+.3f}" if delta is not None else "")
         panels.append((caption, heatmap(image, values, style)))
     if result["boundary"] is not None and only is None:
         panels.append(("boundary point x′", image_rgb(result["boundary"])))
@@ -106,7 +81,7 @@ def box_metrics(maps: dict[str, np.ndarray], box) -> list[dict]:
     (blurred σ = 3, Fig. 14) for one image and its ground-truth box. Higher is better for all."""
     rows = []
     for name, values in maps.items():
-        row = {"map": TITLES.get(name, name)}
+        row = {"map": label(name)}
         row |= {label: fn(values, box) for label, fn in METRIC_COLUMNS.items()}
         iou = gt_loc_iou(values, box, blur=GT_LOC_BLUR)
         row["best IoU"] = float(np.nanmax(iou)) if np.isfinite(iou).any() else float("nan")

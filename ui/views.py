@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui.compute import cached_explanation, image_key
+from boundary_core.methods import label
+from ui.compute import DEFAULT_COLOUR, cached_explanation, image_key
 from ui.panels import (
     arrays_npz,
     box_metrics,
@@ -31,7 +32,7 @@ def explain(
     preset: str,
     steps,
     baselines=("black", "white"),
-    colour: str = "#808080",
+    colour: str = DEFAULT_COLOUR,
     label: str = "",
 ) -> dict:
     """The cached explanation of ``picture``, with a progress bar while it is computed."""
@@ -147,4 +148,4 @@ def legend(style: str) -> None:
 
 def unavailable(result: dict) -> None:
     for method, reason in result["summary"]["unavailable"].items():
-        st.warning(f"{method}: {reason}")
+        st.warning(f"{label(method)}: {reason}")

@@ -2,9 +2,15 @@
 map of the same shape as ``x``; IG-type methods also return Captum's completeness delta ``(B,)``."""
 
 from boundary_core.attributions.agi import agi
-from boundary_core.attributions.baselines import BASELINES, make_baseline
+from boundary_core.attributions.baselines import (
+    BASELINES,
+    color_from_hex,
+    color_to_hex,
+    make_baseline,
+)
 from boundary_core.attributions.boundary import big, bsm
 from boundary_core.attributions.classic import (
+    DeepLiftRefused,
     deeplift,
     deeplift_refusal,
     grad_x_input,
@@ -15,9 +21,12 @@ from boundary_core.attributions.classic import (
 
 __all__ = [
     "BASELINES",
+    "DeepLiftRefused",
     "agi",
     "big",
     "bsm",
+    "color_from_hex",
+    "color_to_hex",
     "deeplift",
     "deeplift_refusal",
     "grad_x_input",

@@ -16,6 +16,9 @@ Written by hand: no maintained library implements AGI.
 import torch
 from torch import Tensor, nn
 
+from boundary_core.attributions.defaults import AGI_CLASSES, AGI_STEP_SIZE, AGI_STEPS, AGI_VARIANT
+from boundary_core.checks import require_finite, require_int
+
 VARIANTS = ("as_coded", "as_described")
 
 
@@ -49,13 +52,16 @@ def agi(
     x: Tensor,
     target: Tensor,
     *,
-    false_classes: int = 20,
-    steps: int = 20,
-    step_size: float = 0.05,
-    variant: str = "as_described",
+    false_classes: int = AGI_CLASSES,
+    steps: int = AGI_STEPS,
+    step_size: float = AGI_STEP_SIZE,
+    variant: str = AGI_VARIANT,
     seed: int = 0,
 ) -> Tensor:
     """AGI map ``(B, C, H, W)`` for ``target (B,)``; ``step_size`` is L∞ in [0, 1] pixels."""
+    require_int("AGI false classes", false_classes)
+    require_int("AGI steps", steps)
+    require_finite("AGI step size", step_size, 0.0, strict=True)
     if variant not in VARIANTS:
         raise ValueError(f"unknown AGI variant {variant!r}; choose one of {', '.join(VARIANTS)}")
     num_classes = model(x[:1]).shape[1]

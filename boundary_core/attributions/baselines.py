@@ -4,15 +4,30 @@ import torch
 from scipy.ndimage import gaussian_filter
 from torch import Tensor
 
+from boundary_core.attributions.defaults import BASELINE_COLOR, BLUR_SIGMA
+
 BASELINES = ("black", "white", "blur", "noise", "color")
+
+
+def color_from_hex(text: str) -> tuple[float, float, float]:
+    """``"#rrggbb"`` (as a colour picker sends it) → three floats in [0, 1]."""
+    value = text.lstrip("#")
+    if len(value) != 6 or any(c not in "0123456789abcdefABCDEF" for c in value):
+        raise ValueError(f"expected a colour like {color_to_hex(BASELINE_COLOR)}, got {text!r}")
+    return tuple(int(value[i : i + 2], 16) / 255 for i in (0, 2, 4))
+
+
+def color_to_hex(color: tuple[float, float, float]) -> str:
+    """Three floats in [0, 1] → ``"#rrggbb"``."""
+    return "#" + "".join(f"{round(255 * c):02x}" for c in color)
 
 
 def make_baseline(
     kind: str,
     x: Tensor,
     *,
-    color: tuple[float, float, float] = (0.5, 0.5, 0.5),
-    blur_sigma: float = 5.0,
+    color: tuple[float, float, float] = BASELINE_COLOR,
+    blur_sigma: float = BLUR_SIGMA,
     seed: int = 0,
 ) -> Tensor:
     """A baseline shaped like ``x (B, C, H, W)`` in ``[0, 1]``.

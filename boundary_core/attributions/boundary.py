@@ -2,7 +2,8 @@
 
 from torch import Tensor, nn
 
-from boundary_core.attributions.classic import IG_METHOD, IG_STEPS, integrated_gradients, saliency
+from boundary_core.attributions.classic import integrated_gradients, saliency
+from boundary_core.attributions.defaults import IG_METHOD, IG_STEPS
 
 
 def bsm(model: nn.Module, boundary_point: Tensor, target: Tensor) -> Tensor:

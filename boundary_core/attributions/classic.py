@@ -10,8 +10,14 @@ from captum.attr import DeepLift, InputXGradient, IntegratedGradients, NoiseTunn
 from torch import Tensor, nn
 from torch.overrides import TorchFunctionMode
 
-IG_STEPS = 20  # App. B.3: 20 points, riemann_trapezoid
-IG_METHOD = "riemann_trapezoid"
+from boundary_core.attributions.defaults import (
+    IG_METHOD,
+    IG_STEPS,
+    SG_BATCH_SIZE,
+    SG_SAMPLES,
+    SG_STDEV,
+)
+from boundary_core.checks import require_finite, require_int
 
 
 def saliency(model: nn.Module, x: Tensor, target: Tensor) -> Tensor:
@@ -36,7 +42,11 @@ def integrated_gradients(
     (5% short at the paper's n = 20, the same on a linear model). We rescale by n/(n−1), which
     gives the true trapezoid rule. Returns the map and the completeness delta
     Σ attr − (f(x) − f(baseline)) per sample, recomputed from the corrected map.
+
+    Raises ValueError for ``steps < 2`` (a path needs two ends), an unknown ``method`` or a
+    ``baseline`` whose shape differs from ``x``'s.
     """
+    check_path_arguments(x, baseline, steps, method)
     attribution = (
         IntegratedGradients(model)
         .attribute(
@@ -56,21 +66,43 @@ def integrated_gradients(
     return attribution, attribution.flatten(1).sum(dim=1) - gap.squeeze(1)
 
 
+IG_METHODS = (
+    "riemann_trapezoid",
+    "riemann_left",
+    "riemann_right",
+    "riemann_middle",
+    "gausslegendre",
+)
+
+
+def check_path_arguments(x: Tensor, baseline: Tensor, steps: int, method: str) -> None:
+    """One clear ``ValueError`` for path arguments Captum would reject with an ``AssertionError``
+    (or accept and return a wrong map: ``steps = 1`` divides by ``steps − 1`` above)."""
+    require_int("path steps", steps, 2)
+    if method not in IG_METHODS:
+        raise ValueError(f"unknown quadrature {method!r}; choose one of {', '.join(IG_METHODS)}")
+    if baseline.shape != x.shape:
+        raise ValueError(f"baseline shape {tuple(baseline.shape)} differs from x {tuple(x.shape)}")
+
+
 def smoothgrad(
     model: nn.Module,
     x: Tensor,
     target: Tensor,
     *,
-    samples: int = 50,
-    stdev: float = 0.15,
+    samples: int = SG_SAMPLES,
+    stdev: float = SG_STDEV,
     seed: int = 0,
-    batch_size: int = 25,
+    batch_size: int = SG_BATCH_SIZE,
 ) -> Tensor:
     """SG = E_ε[∂f_target(x + ε)/∂x], ε ~ N(0, stdev²) in pixel units (Smilkov et al. 2017).
 
     Captum draws the noise from torch's global generator; we fork it and seed the fork, so the map
     is reproducible and the caller's random state is left untouched.
     """
+    require_int("SmoothGrad samples", samples)
+    require_int("SmoothGrad batch size", batch_size)
+    require_finite("SmoothGrad noise stdev", stdev, 0.0)
     devices = [x.device] if x.device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
@@ -89,6 +121,10 @@ def smoothgrad(
 def grad_x_input(model: nn.Module, x: Tensor, target: Tensor) -> Tensor:
     """Grad×Input = x ⊙ ∂f_target/∂x."""
     return InputXGradient(model).attribute(x, target=target).detach()
+
+
+class DeepLiftRefused(ValueError):
+    """Captum's DeepLift would be silently wrong on this model (the message says why)."""
 
 
 class _FunctionalReluCalls(TorchFunctionMode):
@@ -156,7 +192,8 @@ def deeplift(
 ) -> tuple[Tensor, Tensor]:
     """DeepLIFT, rescale rule (Shrikumar et al. 2017), reference = black unless given.
 
-    Raises ValueError (with the reason) for models on which Captum's rules would not apply.
+    Raises ``DeepLiftRefused`` (with the reason) for models on which Captum's rules would not
+    apply.
     Returns the map and the summation-to-delta error per sample.
     """
     # Captum hooks every ReLU of the model it is given; one private copy, checked and then
@@ -164,7 +201,7 @@ def deeplift(
     private = copy.deepcopy(model)
     reason = _refusal_of_private_copy(private, x)
     if reason is not None:
-        raise ValueError(f"DeepLIFT refused for this model: {reason}")
+        raise DeepLiftRefused(f"DeepLIFT refused for this model: {reason}")
     baseline = torch.zeros_like(x) if baseline is None else baseline
     attribution, delta = DeepLift(private).attribute(
         x, baselines=baseline, target=target, return_convergence_delta=True

@@ -13,9 +13,9 @@ from pathlib import Path
 import torch
 
 from boundary_core.device import default_device
-from boundary_core.evaluation import BOXED_DATASETS, KNOWN_METHODS, evaluate_model
+from boundary_core.evaluation import BOXED_DATASETS, evaluate_model
 from boundary_core.evaluation.tables import report
-from boundary_core.explain import METHODS, Settings
+from boundary_core.methods import DEFAULT_METHODS, METHODS, Settings, parse_methods
 from boundary_core.models import get_spec
 from boundary_core.search import PRESETS
 
@@ -29,9 +29,10 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--methods",
         nargs="+",
-        default=list(METHODS),
+        default=list(DEFAULT_METHODS),
         metavar="METHOD",
-        help=f"attributions (default: all of {', '.join(METHODS)}); comma- or space-separated",
+        help=f"attributions (default: {', '.join(DEFAULT_METHODS)}; also "
+        f"{', '.join(m for m in METHODS if m not in DEFAULT_METHODS)}); comma- or space-separated",
     )
     parser.add_argument("--search", choices=PRESETS, default="fast", help="boundary-search preset")
     parser.add_argument(
@@ -51,17 +52,6 @@ def register(subparsers) -> None:
         "--threads", type=int, default=None, help="torch CPU threads (1 on a shared box)"
     )
     parser.set_defaults(func=run)
-
-
-def parse_methods(values: list[str]) -> tuple[str, ...]:
-    methods = tuple(m.strip() for value in values for m in value.split(",") if m.strip())
-    unknown = [m for m in methods if m not in KNOWN_METHODS]
-    if unknown or not methods:
-        raise ValueError(
-            f"unknown method(s) {', '.join(unknown) or '(none given)'}; "
-            f"known: {', '.join(KNOWN_METHODS)}"
-        )
-    return tuple(dict.fromkeys(methods))  # drop repeats, keep order
 
 
 def check_arguments(args) -> tuple[str, ...]:

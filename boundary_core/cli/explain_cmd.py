@@ -6,12 +6,12 @@ from pathlib import Path
 import numpy as np
 
 from boundary_core.data.images import load_image
-from boundary_core.device import default_device
-from boundary_core.explain import EXTRA_BASELINES, METHODS, Settings, explain_image
+from boundary_core.device import apply_thread_policy, default_device
+from boundary_core.explain import explain_image
+from boundary_core.methods import DEFAULT_METHODS, METHODS, Settings, parse_methods
 from boundary_core.models import get_spec, load_model
 from boundary_core.search import PRESETS
-
-ALL_METHODS = METHODS + tuple(f"ig_{kind}" for kind in EXTRA_BASELINES)
+from boundary_core.search.find import check_search_arguments
 
 
 def register(subparsers) -> None:
@@ -22,10 +22,10 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--methods",
         nargs="+",
-        default=list(METHODS),
+        default=list(DEFAULT_METHODS),
         metavar="METHOD",
-        help=f"attributions to compute (default: all of {', '.join(METHODS)}; "
-        f"also {', '.join(ALL_METHODS[len(METHODS) :])}); comma- or space-separated",
+        help=f"attributions to compute (default: {', '.join(DEFAULT_METHODS)}; also "
+        f"{', '.join(m for m in METHODS if m not in DEFAULT_METHODS)}); comma- or space-separated",
     )
     parser.add_argument(
         "--search-steps",
@@ -40,22 +40,22 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch CPU threads (default: $BAE_TORCH_THREADS or 1, as the app)",
+    )
+    parser.add_argument(
         "--out", type=Path, default=None, help="write NPY arrays and PNG heatmaps here"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(func=run)
 
 
-def parse_methods(values: list[str]) -> tuple[str, ...]:
-    methods = tuple(m.strip() for value in values for m in value.split(",") if m.strip())
-    unknown = [m for m in methods if m not in ALL_METHODS]
-    if unknown:
-        raise ValueError(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(ALL_METHODS)}")
-    return methods
-
-
 def run(args) -> int:
     methods = parse_methods(args.methods)
+    check_search_arguments(steps=args.search_steps, restarts=None, seed=args.seed)
+    apply_thread_policy(args.threads)
     spec = get_spec(args.model)
     device = default_device()
     x = load_image(args.image, spec.input_size[1]).to(device)

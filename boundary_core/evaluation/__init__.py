@@ -7,8 +7,6 @@ every metric, keeping per-image floats only; ``Evaluation.summary()`` is the JSO
 
 from boundary_core.evaluation.data import BOXED_DATASETS, evaluate_model, shapes_test_batches
 from boundary_core.evaluation.run import (
-    KNOWN_METHODS,
-    RANDOM_METHODS,
     EvalBatch,
     Evaluation,
     evaluate,
@@ -17,8 +15,6 @@ from boundary_core.evaluation.run import (
 
 __all__ = [
     "BOXED_DATASETS",
-    "KNOWN_METHODS",
-    "RANDOM_METHODS",
     "EvalBatch",
     "Evaluation",
     "evaluate",

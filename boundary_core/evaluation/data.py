@@ -8,7 +8,7 @@ import torch
 
 from boundary_core.data.shapes import TEST_SEED, make_batch
 from boundary_core.evaluation.run import EvalBatch, evaluate
-from boundary_core.explain import METHODS, Settings
+from boundary_core.methods import DEFAULT_METHODS, Settings
 from boundary_core.models import get_spec, load_model
 from boundary_core.models.shapes import weights_path
 
@@ -41,7 +41,7 @@ def evaluate_model(
     n: int,
     *,
     batch_size: int = 16,
-    methods: tuple[str, ...] = METHODS,
+    methods: tuple[str, ...] = DEFAULT_METHODS,
     preset: str = "fast",
     steps: int | None = None,
     settings: Settings | None = None,

@@ -19,18 +19,15 @@ import torch
 from torch import Tensor, nn
 
 from boundary_core.evaluation.scores import batch_scores
-from boundary_core.explain import (
+from boundary_core.explain import Attributions, attribute_all
+from boundary_core.methods import (
     BOUNDARY_METHODS,
-    EXTRA_BASELINES,
-    METHODS,
-    Attributions,
+    DEFAULT_METHODS,
+    RANDOM_METHODS,  # seeded per image so batching cannot change them
     Settings,
-    attribute_all,
+    parse_methods,
 )
 from boundary_core.search import PRESETS, BoundaryResult, find_boundary
-
-KNOWN_METHODS = METHODS + tuple(f"ig_{kind}" for kind in EXTRA_BASELINES)
-RANDOM_METHODS = ("sg", "agi", "ig_noise")  # seeded per image so batching cannot change them
 
 
 @dataclass(frozen=True)
@@ -137,15 +134,7 @@ def _per_image(model, x, target, indices, boundary, methods, settings) -> Attrib
         )
         for row, index in enumerate(indices.tolist())
     ]
-    common = [m for m in methods if all(m in r.maps for r in results)]
-    with_delta = [m for m in common if all(m in r.deltas for r in results)]
-    unavailable = {name: why for r in results for name, why in r.unavailable.items()}
-    return Attributions(
-        maps={m: torch.cat([r.maps[m] for r in results]) for m in common},
-        deltas={m: torch.cat([r.deltas[m] for r in results]) for m in with_delta},
-        unavailable=unavailable,
-        seconds={m: sum(r.seconds.get(m, 0.0) for r in results) for m in common},
-    )
+    return Attributions.concatenate(results)
 
 
 def _attribute(model, x, target, indices, boundary, methods, settings, tally: _Tally):
@@ -229,7 +218,7 @@ def evaluate(
     model: nn.Module,
     batches: Iterable[EvalBatch],
     *,
-    methods: tuple[str, ...] = METHODS,
+    methods: tuple[str, ...] = DEFAULT_METHODS,
     preset: str = "fast",
     steps: int | None = None,
     settings: Settings | None = None,
@@ -251,12 +240,7 @@ def evaluate(
     """
     if preset not in PRESETS:
         raise ValueError(f"unknown search preset {preset!r}; choose one of {', '.join(PRESETS)}")
-    unknown = [m for m in methods if m not in KNOWN_METHODS]
-    if unknown or not methods:
-        raise ValueError(
-            f"unknown method(s) {', '.join(unknown) or '(none given)'}; "
-            f"known: {', '.join(KNOWN_METHODS)}"
-        )
+    methods = parse_methods(methods)
     settings = Settings() if settings is None else settings
     tally, parts, n_images = _Tally(), [], 0
     start = time.perf_counter()

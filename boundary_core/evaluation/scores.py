@@ -16,30 +16,18 @@ yields NaN scores through the metrics' own NaN rules.
 import numpy as np
 from torch import Tensor
 
+from boundary_core.methods import ALIGNMENT_PAIRS
 from boundary_core.metrics import (
     GT_LOC_BLUR,
-    concentration,
+    LOCALIZATION_METRICS,
+    METRICS,
     cosine_distance_batch,
-    energy_game,
     gt_loc_iou,
     l2_distance_batch,
-    localization,
-    positive_percentage,
 )
 from boundary_core.metrics.maps import as_array, reduce_channels
 
-LOCALIZATION = {
-    "loc": localization,
-    "eg": energy_game,
-    "pp": positive_percentage,
-    "con": concentration,
-}
-# Table 1's pairs (X, Y): IG is the black-baseline IG, as in the paper.
-ALIGNMENT_PAIRS = {
-    "sm_bsm": ("sm", "bsm"),
-    "ig_big": ("ig_black", "big"),
-    "ig_agi": ("ig_black", "agi"),
-}
+LOCALIZATION = {name: METRICS[name].fn for name in LOCALIZATION_METRICS}
 
 
 def localization_scores(maps: np.ndarray, boxes: np.ndarray) -> dict[str, np.ndarray]:
@@ -76,8 +64,9 @@ def batch_scores(
         scores[f"{method}.norm"] = np.linalg.norm(values.reshape(len(values), -1), axis=1)
         if method in deltas:
             scores[f"{method}.delta"] = np.abs(as_array(deltas[method]))
-    for pair, (first, second) in ALIGNMENT_PAIRS.items():
-        if first in arrays and second in arrays:
-            scores[f"{pair}_l2"] = l2_distance_batch(arrays[first], arrays[second])
-            scores[f"{pair}_cosine"] = cosine_distance_batch(arrays[first], arrays[second])
+    for pair in ALIGNMENT_PAIRS.values():
+        if pair.first in arrays and pair.second in arrays:
+            first, second = arrays[pair.first], arrays[pair.second]
+            scores[f"{pair.name}_l2"] = l2_distance_batch(first, second)
+            scores[f"{pair.name}_cosine"] = cosine_distance_batch(first, second)
     return scores

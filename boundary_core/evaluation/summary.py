@@ -19,8 +19,13 @@ import numpy as np
 import torch
 
 from boundary_core.evaluation.aggregate import correlation, fraction, gt_loc_curve, stats
-from boundary_core.evaluation.scores import ALIGNMENT_PAIRS, LOCALIZATION
-from boundary_core.metrics import GT_LOC_BLUR, GT_LOC_PERCENTILES
+from boundary_core.methods import ALIGNMENT_PAIRS
+from boundary_core.metrics import (
+    ALIGNMENT_KINDS,
+    GT_LOC_BLUR,
+    GT_LOC_PERCENTILES,
+    LOCALIZATION_METRICS,
+)
 
 SCALING = (
     "Maps are the signed attributions of the true-class logit in [0, 1] pixel units, compared as "
@@ -40,7 +45,7 @@ def _column(scores: dict, name: str, width: int | None = None) -> np.ndarray:
 def method_summary(scores: dict, method: str) -> dict:
     """Table 3's scores and the GT-Loc curves of one method."""
     q = len(GT_LOC_PERCENTILES)
-    out = {name: stats(_column(scores, f"{method}.{name}")) for name in LOCALIZATION}
+    out = {name: stats(_column(scores, f"{method}.{name}")) for name in LOCALIZATION_METRICS}
     out["gt_loc_curve"] = gt_loc_curve(_column(scores, f"{method}.gt_iou", q))
     out["gt_loc_curve_blur"] = gt_loc_curve(_column(scores, f"{method}.gt_iou_blur", q))
     out["gt_loc_curve_blur"]["blur_sigma"] = GT_LOC_BLUR
@@ -54,10 +59,10 @@ def alignment_summary(scores: dict, methods: tuple[str, ...]) -> dict:
     """Table 1: raw ℓ2 and cosine distances of SM–BSM, IG–BIG, IG–AGI (``None`` for a pair
     whose methods were not both asked for; ``n = 0`` when they never both produced a map)."""
     out = {}
-    for pair, members in ALIGNMENT_PAIRS.items():
-        for kind in ("l2", "cosine"):
-            name = f"{pair}_{kind}"
-            asked = set(members) <= set(methods)
+    for pair in ALIGNMENT_PAIRS.values():
+        for kind in ALIGNMENT_KINDS:
+            name = f"{pair.name}_{kind}"
+            asked = {pair.first, pair.second} <= set(methods)
             out[name] = stats(_column(scores, name)) if asked else None
     out["scaling"] = SCALING
     return out
@@ -66,11 +71,11 @@ def alignment_summary(scores: dict, methods: tuple[str, ...]) -> dict:
 def correlation_summary(scores: dict, kind: str = "l2") -> dict:
     """Table 2: r(−d(X, Y), metric of X) per pair and Loc/EG/PP/Con; ``None`` where undefined."""
     out = {}
-    for pair, (first, _) in ALIGNMENT_PAIRS.items():
-        name = f"{pair}_{kind}"
-        out[pair] = {
-            metric: correlation(-_column(scores, name), _column(scores, f"{first}.{metric}"))
-            for metric in LOCALIZATION
+    for pair in ALIGNMENT_PAIRS.values():
+        distance = -_column(scores, f"{pair.name}_{kind}")
+        out[pair.name] = {
+            metric: correlation(distance, _column(scores, f"{pair.first}.{metric}"))
+            for metric in LOCALIZATION_METRICS
         }
     return out
 

@@ -2,24 +2,14 @@
 
 Pure string building on the JSON dicts, so the CLI, the benchmark and the README share one
 rendering. Paper numbers are copied from Wang et al. 2022 (ImageNet, ResNet-50) for comparison.
+Method, metric and pair labels come from the core's tables (``methods``, ``metrics``).
 """
 
-LABELS = {
-    "sm": "SM",
-    "ig_black": "IG",
-    "ig_white": "IG(white)",
-    "sg": "SG",
-    "gxi": "GTI",
-    "deeplift": "DeepLIFT",
-    "bsm": "BSM",
-    "big": "BIG",
-    "agi": "AGI",
-    "ig_blur": "IG(blur)",
-    "ig_noise": "IG(noise)",
-    "ig_color": "IG(colour)",
-}
-METRIC_LABELS = {"loc": "Loc.", "eg": "EG", "pp": "PP", "con": "Con."}
-PAIR_LABELS = {"sm_bsm": "SM–BSM", "ig_agi": "IG–AGI", "ig_big": "IG–BIG"}
+from boundary_core.methods import ALIGNMENT_PAIRS
+from boundary_core.methods import label as method_label
+from boundary_core.metrics import LOCALIZATION_METRICS, METRICS
+
+METRIC_LABELS = {name: METRICS[name].label for name in LOCALIZATION_METRICS}
 
 # Table 3 (ImageNet, 1500 images): standard and ℓ2 ε = 3.0 ResNet-50.
 PAPER_TABLE3 = {
@@ -143,7 +133,7 @@ def table3(summary: dict, paper: str | None = None) -> str:
     """Loc/EG/PP/Con means per method (best in bold); ``paper`` adds that model's paper row."""
     methods = list(summary["metrics"])
     lines = [
-        "| metric | " + " | ".join(LABELS.get(m, m) for m in methods) + " |",
+        "| metric | " + " | ".join(method_label(m) for m in methods) + " |",
         "|---|" + "---:|" * len(methods),
     ]
     for metric, label in METRIC_LABELS.items():
@@ -163,23 +153,25 @@ def table1(summaries: dict[str, dict]) -> str:
     names = list(summaries)
     head = " | ".join(f"{n} ℓ2 mean (median) | {n} 1−cos" for n in names)
     lines = [f"| pair | {head} |", "|---|" + "---:|" * (2 * len(names))]
-    for pair, label in PAIR_LABELS.items():
+    for pair, pair_label in ((p.name, p.label) for p in ALIGNMENT_PAIRS.values()):
         cells = []
         for name in names:
             l2 = summaries[name]["alignment"].get(f"{pair}_l2") or {}
             cosine = summaries[name]["alignment"].get(f"{pair}_cosine") or {}
             cells.append(f"{_number(l2.get('mean'))} ({_number(l2.get('median'))})")
             cells.append(_number(cosine.get("mean"), 3))
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines.append(f"| {pair_label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def table2(summary: dict, key: str = "correlation") -> str:
     """Pearson r of −‖X − Y‖ with X's Loc/EG/PP/Con (X = SM for SM–BSM, IG otherwise)."""
     lines = ["| r | " + " | ".join(METRIC_LABELS.values()) + " |", "|---|" + "---:|" * 4]
-    for pair, label in PAIR_LABELS.items():
+    for pair, pair_label in ((p.name, p.label) for p in ALIGNMENT_PAIRS.values()):
         row = summary[key][pair]
-        lines.append(f"| {label} | " + " | ".join(_number(row[m]) for m in METRIC_LABELS) + " |")
+        lines.append(
+            f"| {pair_label} | " + " | ".join(_number(row[m]) for m in METRIC_LABELS) + " |"
+        )
     return "\n".join(lines)
 
 
@@ -202,7 +194,7 @@ def gt_loc_table(summary: dict, percentiles=(50, 70, 80, 85, 90, 95)) -> str:
             cells += [_number(at.get(float(q))) for q in percentiles]
             best_q = curve["best_percentile"]
             cells.append(f"{_number(curve['best'])} ({'–' if best_q is None else int(best_q)})")
-        lines.append(f"| {LABELS.get(method, method)} | " + " | ".join(cells) + " |")
+        lines.append(f"| {method_label(method)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -247,7 +239,7 @@ def table1_comparison(standard: dict, robust: dict) -> str:
         "| paper CIFAR std / robust | paper ImageNet std / robust |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for pair, label in PAIR_LABELS.items():
+    for pair, pair_label in ((p.name, p.label) for p in ALIGNMENT_PAIRS.values()):
         mean = {}
         for name, summary in (("standard", standard), ("robust", robust)):
             for kind in ("l2", "cosine"):
@@ -259,7 +251,8 @@ def table1_comparison(standard: dict, robust: dict) -> str:
         )
         paper = PAPER_TABLE1[pair]
         lines.append(
-            f"| {label} | {_number(mean['standard', 'l2'])} | {_number(mean['robust', 'l2'])} | "
+            f"| {pair_label} | {_number(mean['standard', 'l2'])} | "
+            f"{_number(mean['robust', 'l2'])} | "
             f"{_number(ratio, 1)}× | {_number(mean['standard', 'cosine'], 3)} | "
             f"{_number(mean['robust', 'cosine'], 3)} | {paper['cifar_standard']} / "
             f"{paper['cifar_robust']} | {paper['imagenet_standard']} / {paper['imagenet_robust']} |"

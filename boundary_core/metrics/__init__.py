@@ -27,32 +27,86 @@ from boundary_core.metrics.sanity import SanityCurve, randomize_top_down, rank_c
 
 @dataclass(frozen=True)
 class Metric:
-    """A metric function, the family it belongs to and whether higher values are better."""
+    """A metric function, its family, its display label, whether higher values are better, and
+    one sentence saying what it measures (shown beside it in every front)."""
 
     name: str
     family: str
     fn: Callable
-    higher_is_better: bool
+    label: str
+    definition: str
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.fn.higher_is_better
 
 
-def _metric(name: str, family: str, fn: Callable) -> tuple[str, Metric]:
-    return name, Metric(name, family, fn, fn.higher_is_better)
-
-
-METRICS: dict[str, Metric] = dict(
-    [
-        _metric("loc", "localization", localization),
-        _metric("eg", "localization", energy_game),
-        _metric("pp", "localization", positive_percentage),
-        _metric("con", "localization", concentration),
-        _metric("gt_loc", "localization", gt_loc),
-        _metric("l2", "alignment", l2_distance),
-        _metric("cosine", "alignment", cosine_distance),
-    ]
-)
+METRICS: dict[str, Metric] = {
+    metric.name: metric
+    for metric in (
+        Metric(
+            "loc",
+            "localization",
+            localization,
+            "Loc",
+            "Localization: IoU of the positively attributed pixels with the object's box "
+            "(App. B.1).",
+        ),
+        Metric(
+            "eg",
+            "localization",
+            energy_game,
+            "EG",
+            "Energy game: positive attribution inside the box over all positive attribution "
+            "(App. B.1).",
+        ),
+        Metric(
+            "pp",
+            "localization",
+            positive_percentage,
+            "PP",
+            "Positive percentage: positive attribution in the box over absolute attribution in "
+            "the box (App. B.1).",
+        ),
+        Metric(
+            "con",
+            "localization",
+            concentration,
+            "Con",
+            "Concentration: the box's attribution mass weighted by inverse distance to its centre "
+            "of mass; higher = more concentrated (App. B.1).",
+        ),
+        Metric(
+            "gt_loc",
+            "localization",
+            gt_loc,
+            "GT-Loc",
+            "Fraction of images whose thresholded map overlaps the box with IoU > 0.5 (Fig. 5/6).",
+        ),
+        Metric(
+            "l2",
+            "alignment",
+            l2_distance,
+            "ℓ2",
+            "Raw ℓ2 distance between two maps (Table 1); it also shrinks when gradients are "
+            "merely smaller.",
+        ),
+        Metric(
+            "cosine",
+            "alignment",
+            cosine_distance,
+            "1 − cos",
+            "Cosine distance between two maps, in [0, 2]: compares directions only.",
+        ),
+    )
+}
+LOCALIZATION_METRICS = ("loc", "eg", "pp", "con")  # the per-image box scores of Table 3
+ALIGNMENT_KINDS = ("l2", "cosine")  # how two maps are compared (Table 1)
 
 __all__ = [
+    "ALIGNMENT_KINDS",
     "GT_LOC_BLUR",
+    "LOCALIZATION_METRICS",
     "GT_LOC_PERCENTILES",
     "METRICS",
     "Metric",

@@ -5,6 +5,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
+from boundary_core.checks import require_int
 from boundary_core.search.bisection import bisect_to_boundary, closest, predict
 from boundary_core.search.ddn import ddn_l2, linearised_distance, margin_and_gradient
 from boundary_core.search.ensemble import PaperBudget, paper_search
@@ -15,6 +16,8 @@ PRESETS = ("fast", "paper")
 Progress = Callable[[float, str], None]
 
 
+MAX_SEARCH_STEPS = 10_000  # per attack; 10× the strongest reference attack we run
+MAX_SEED = 2**63 - 1  # torch.Generator.manual_seed's range
 FAST_STEPS = 50  # DDN steps; the search benchmark shows 25/50/100 reach the same median
 LOW_DIMENSION = 64  # inputs with at most this many features get random restarts by default
 LOW_DIMENSION_RESTARTS = 8
@@ -114,6 +117,16 @@ def fast_search(
     return best
 
 
+def check_search_arguments(*, steps: int | None, restarts: int | None, seed: int) -> None:
+    """One ``ValueError`` for a budget no search can honour (``steps=0`` used to run 50 steps
+    silently and ``steps=-3`` reported −2 gradient evaluations)."""
+    if steps is not None:
+        require_int("search steps", steps, 1, MAX_SEARCH_STEPS)
+    if restarts is not None:
+        require_int("search restarts", restarts, 0, MAX_SEARCH_STEPS)
+    require_int("seed", seed, 0, MAX_SEED)
+
+
 def paper_budget(steps: int | None) -> PaperBudget:
     """Table 7's budget, or every attack cut to ``steps`` iterations."""
     if steps is None:
@@ -153,6 +166,7 @@ def find_boundary(
         raise ValueError(f"unknown search preset {preset!r}; choose one of {', '.join(PRESETS)}")
     if not torch.is_floating_point(x) or x.dim() < 2:
         raise ValueError(f"x must be a float tensor (B, ...), got {tuple(x.shape)} {x.dtype}")
+    check_search_arguments(steps=steps, restarts=restarts, seed=seed)
     progress = progress or (lambda fraction, message: None)
     x = x.detach().contiguous()  # pyautoattack's AutoPGD .view()s its inputs
     labels = predict(model, x)
@@ -166,7 +180,7 @@ def find_boundary(
             labels,
             best,
             bounds=bounds,
-            steps=steps or FAST_STEPS,
+            steps=FAST_STEPS if steps is None else steps,
             restarts=restarts,
             seed=seed,
         )

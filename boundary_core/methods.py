@@ -1,0 +1,290 @@
+"""The method table: every attribution the tool offers, written once.
+
+The CLI (``explain``, ``evaluate``), the evaluation tables and every page loop over ``METHODS``;
+adding a method is one ``Method`` row here plus its function in ``boundary_core.attributions``.
+``Settings`` holds every attribution setting a user can change, with defaults read from
+``attributions.defaults`` (the functions' own defaults come from there too).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from torch import Tensor, nn
+
+from boundary_core import attributions as attr
+from boundary_core.attributions import defaults
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Attribution settings; every default follows the paper (App. B.3) unless noted in
+    ``attributions.defaults``."""
+
+    ig_steps: int = defaults.IG_STEPS
+    sg_samples: int = defaults.SG_SAMPLES
+    sg_stdev: float = defaults.SG_STDEV
+    # "as_described" (the cumulative path of Pan et al.; satisfies completeness as Table 4 claims)
+    # or "as_coded" (the public repo: every step restarts from x; use it to mirror the paper)
+    agi_variant: str = defaults.AGI_VARIANT
+    agi_classes: int = defaults.AGI_CLASSES
+    agi_steps: int = defaults.AGI_STEPS
+    agi_step_size: float = defaults.AGI_STEP_SIZE
+    baseline_color: tuple[float, float, float] = defaults.BASELINE_COLOR
+    seed: int = 0
+
+
+DEFAULT_SETTINGS = Settings()
+
+
+@dataclass(frozen=True)
+class MethodInput:
+    """What a method's ``compute`` receives: ``x (B, C, H, W)``, ``target (B,)``, and the
+    boundary points ``(B, C, H, W)`` for the methods that need them (``None`` otherwise)."""
+
+    model: nn.Module
+    x: Tensor
+    target: Tensor
+    boundary_point: Tensor | None
+    settings: Settings
+
+
+Computed = Tensor | tuple[Tensor, Tensor]  # a map, or (map, completeness delta (B,))
+
+
+@dataclass(frozen=True)
+class Method:
+    """One attribution method.
+
+    ``needs_boundary``: attributes from x′ (never computed from a non-adversarial point).
+    ``completeness``: returns a completeness delta Σ map − (f(x) − f(baseline)).
+    ``random``: draws random numbers (``evaluate`` seeds it per image).
+    ``hooks_model``: modifies the model it is given while it runs (Captum DeepLift's hooks), so it
+    must not share a model with concurrent work.
+    ``default``: in the default list of ``explain`` and ``evaluate``.
+    """
+
+    name: str
+    label: str
+    description: str
+    compute: Callable[[MethodInput], Computed]
+    needs_boundary: bool = False
+    completeness: bool = False
+    random: bool = False
+    hooks_model: bool = False
+    default: bool = True
+
+
+def _ig(kind: str) -> Callable[[MethodInput], Computed]:
+    def compute(given: MethodInput) -> Computed:
+        settings = given.settings
+        baseline = attr.make_baseline(
+            kind, given.x, color=settings.baseline_color, seed=settings.seed
+        )
+        return attr.integrated_gradients(
+            given.model, given.x, given.target, baseline, steps=settings.ig_steps
+        )
+
+    return compute
+
+
+def _smoothgrad(given: MethodInput) -> Computed:
+    s = given.settings
+    return attr.smoothgrad(
+        given.model, given.x, given.target, samples=s.sg_samples, stdev=s.sg_stdev, seed=s.seed
+    )
+
+
+def _agi(given: MethodInput) -> Computed:
+    s = given.settings
+    return attr.agi(
+        given.model,
+        given.x,
+        given.target,
+        false_classes=s.agi_classes,
+        steps=s.agi_steps,
+        step_size=s.agi_step_size,
+        variant=s.agi_variant,
+        seed=s.seed,
+    )
+
+
+def _big(given: MethodInput) -> Computed:
+    return attr.big(
+        given.model, given.x, given.boundary_point, given.target, steps=given.settings.ig_steps
+    )
+
+
+_IG_TEXT = (
+    "Integrated Gradients: the gradient averaged along the straight path from a {} baseline to "
+    "the image, times the difference; the map sums to f(x) − f(baseline)."
+)
+_SIGN = " Red pushes towards the explained class, blue away from it."
+
+# Panel order: the order every front shows them in.
+_ROWS = (
+    Method(
+        "sm",
+        "SM",
+        "Saliency map: the gradient of the class logit at the image." + _SIGN,
+        lambda g: attr.saliency(g.model, g.x, g.target),
+    ),
+    Method(
+        "ig_black", "IG (black)", _IG_TEXT.format("black") + _SIGN, _ig("black"), completeness=True
+    ),
+    Method(
+        "ig_white", "IG (white)", _IG_TEXT.format("white") + _SIGN, _ig("white"), completeness=True
+    ),
+    Method(
+        "ig_blur",
+        "IG (blur)",
+        _IG_TEXT.format("blurred-image") + _SIGN,
+        _ig("blur"),
+        completeness=True,
+        default=False,
+    ),
+    Method(
+        "ig_noise",
+        "IG (noise)",
+        _IG_TEXT.format("uniform-noise") + _SIGN,
+        _ig("noise"),
+        completeness=True,
+        random=True,
+        default=False,
+    ),
+    Method(
+        "ig_color",
+        "IG (colour)",
+        _IG_TEXT.format("single-colour") + _SIGN,
+        _ig("color"),
+        completeness=True,
+        default=False,
+    ),
+    Method(
+        "sg",
+        "SmoothGrad",
+        "SmoothGrad: the gradient averaged over noisy copies of the image." + _SIGN,
+        _smoothgrad,
+        random=True,
+    ),
+    Method(
+        "gxi",
+        "Grad×Input",
+        "Gradient times input: the saliency map weighted by the pixel values." + _SIGN,
+        lambda g: attr.grad_x_input(g.model, g.x, g.target),
+    ),
+    Method(
+        "deeplift",
+        "DeepLIFT",
+        "DeepLIFT (rescale rule) from a black reference; sums to f(x) − f(black)." + _SIGN,
+        lambda g: attr.deeplift(g.model, g.x, g.target),
+        completeness=True,
+        hooks_model=True,
+    ),
+    Method(
+        "bsm",
+        "BSM",
+        "Boundary-based saliency: the gradient of the class logit at x′, the closest point "
+        "across the decision boundary." + _SIGN,
+        lambda g: attr.bsm(g.model, g.boundary_point, g.target),
+        needs_boundary=True,
+    ),
+    Method(
+        "big",
+        "BIG",
+        "Boundary-based Integrated Gradients: IG from x′ (the closest point across the "
+        "boundary) to the image; sums to f(x) − f(x′)." + _SIGN,
+        _big,
+        needs_boundary=True,
+        completeness=True,
+    ),
+    Method(
+        "agi",
+        "AGI",
+        "Adversarial Gradient Integration: gradients integrated along adversarial paths towards "
+        "several false classes." + _SIGN,
+        _agi,
+        random=True,
+    ),
+)
+METHODS: dict[str, Method] = {method.name: method for method in _ROWS}
+DEFAULT_METHODS = tuple(name for name, method in METHODS.items() if method.default)
+IG_BASELINE_METHODS = tuple(name for name in METHODS if name.startswith("ig_"))
+BOUNDARY_METHODS = tuple(name for name, method in METHODS.items() if method.needs_boundary)
+RANDOM_METHODS = tuple(name for name, method in METHODS.items() if method.random)
+
+
+def label(name: str) -> str:
+    """The one display label of a method (its name when unknown, e.g. a foreign key)."""
+    return METHODS[name].label if name in METHODS else name
+
+
+def parse_methods(values, *, allow_empty: bool = False) -> tuple[str, ...]:
+    """Method names from strings, comma- or space-separated, repeats dropped, order kept.
+
+    Raises ValueError naming every unknown method (and for an empty list unless allowed).
+    """
+    if isinstance(values, str):
+        values = [values]
+    names = tuple(m.strip() for value in values for m in str(value).split(",") if m.strip())
+    unknown = [m for m in names if m not in METHODS]
+    if unknown or (not names and not allow_empty):
+        raise ValueError(
+            f"unknown method(s) {', '.join(unknown) or '(none given)'}; known: {', '.join(METHODS)}"
+        )
+    return tuple(dict.fromkeys(names))
+
+
+def ig_method(baseline: str) -> str:
+    """The method name of IG from ``baseline`` (one of ``attributions.BASELINES``)."""
+    name = f"ig_{baseline}"
+    if name not in METHODS:
+        known = ", ".join(m.removeprefix("ig_") for m in IG_BASELINE_METHODS)
+        raise ValueError(f"unknown IG baseline {baseline!r}; choose from {known}")
+    return name
+
+
+def panel_methods(baselines: tuple[str, ...]) -> tuple[str, ...]:
+    """The default methods with IG once per chosen baseline instead of black and white, in
+    panel order (the Explain page's list)."""
+    chosen = {ig_method(b) for b in baselines}
+    return tuple(
+        name
+        for name, method in METHODS.items()
+        if (name in chosen) or (method.default and name not in IG_BASELINE_METHODS)
+    )
+
+
+@dataclass(frozen=True)
+class AlignmentPair:
+    """Two methods whose maps the paper compares (Table 1): ``first`` is the gradient-based map,
+    ``second`` its boundary-based (or AGI) counterpart; IG is the black-baseline IG."""
+
+    name: str
+    label: str
+    first: str
+    second: str
+
+
+ALIGNMENT_PAIRS: dict[str, AlignmentPair] = {
+    pair.name: pair
+    for pair in (
+        AlignmentPair("sm_bsm", "SM–BSM", "sm", "bsm"),
+        AlignmentPair("ig_agi", "IG–AGI", "ig_black", "agi"),
+        AlignmentPair("ig_big", "IG–BIG", "ig_black", "big"),
+    )
+}
+
+
+def alignment_of(maps: dict, pairs: tuple[str, ...] = tuple(ALIGNMENT_PAIRS)) -> dict:
+    """``<pair>_l2`` (raw ℓ2, Table 1) and ``<pair>_cosine`` (1 − cos) of one image's maps
+    (arrays or tensors, each ``(C, H, W)``) for ``pairs``; ``None`` where a map is missing."""
+    from boundary_core.metrics import cosine_distance, l2_distance
+
+    out = {}
+    for name in pairs:
+        pair = ALIGNMENT_PAIRS[name]
+        present = pair.first in maps and pair.second in maps
+        first, second = (maps[pair.first], maps[pair.second]) if present else (None, None)
+        out[f"{name}_l2"] = l2_distance(first, second) if present else None
+        out[f"{name}_cosine"] = cosine_distance(first, second) if present else None
+    return out

@@ -1,0 +1,66 @@
+"""``explain_image`` schedules its own work: the two-thread explanation equals the serial one, map
+for map, and the method table's panel order and colour parsing are the ones every front uses."""
+
+import numpy as np
+import pytest
+import torch
+
+from boundary_core.attributions import color_from_hex, color_to_hex
+from boundary_core.explain import explain_image
+from boundary_core.methods import Settings, panel_methods
+from boundary_core.models import get_spec, load_model
+from boundary_core.paths import SHAPES_GALLERY_DIR
+
+
+def _gallery_image(name: str) -> torch.Tensor:
+    from boundary_core.data.images import load_image
+
+    path = next(SHAPES_GALLERY_DIR.glob(f"{name}.*"))
+    return load_image(path, 64)
+
+
+@pytest.mark.parametrize("baselines", [("black", "white"), ("noise", "color")])
+def test_parallel_explanation_equals_serial(baselines):
+    model = load_model("shapes-standard")
+    x = _gallery_image("06_distractor_arrow")
+    methods = panel_methods(baselines)
+    settings = Settings(baseline_color=(0.2, 0.4, 0.6))
+    names = get_spec("shapes-standard").class_names
+    runs = {
+        parallel: explain_image(
+            model, x, names, methods=methods, settings=settings, parallel=parallel
+        )
+        for parallel in (False, True)
+    }
+    serial, parallel = runs[False], runs[True]
+    assert list(parallel.attributions.maps) == list(serial.attributions.maps) == list(methods)
+    for name, values in serial.attributions.maps.items():
+        torch.testing.assert_close(parallel.attributions.maps[name], values, rtol=1e-5, atol=1e-6)
+    assert set(parallel.attributions.deltas) == set(serial.attributions.deltas)
+    assert parallel.summary()["prediction"] == serial.summary()["prediction"]
+    assert np.isclose(parallel.boundary.distance[0], serial.boundary.distance[0])
+
+
+def test_panel_methods_order_and_unknown_baselines():
+    assert panel_methods(("white", "blur")) == (
+        "sm",
+        "ig_white",
+        "ig_blur",
+        "sg",
+        "gxi",
+        "deeplift",
+        "bsm",
+        "big",
+        "agi",
+    )
+    # the order of the chosen baselines does not matter: panels follow the table
+    assert panel_methods(("blur", "white")) == panel_methods(("white", "blur"))
+    with pytest.raises(ValueError, match="unknown IG baseline"):
+        panel_methods(("purple",))
+
+
+def test_colour_hex_round_trip_and_refusal():
+    assert color_from_hex("#ff8000") == (1.0, 128 / 255, 0.0)
+    assert color_to_hex((1.0, 128 / 255, 0.0)) == "#ff8000"
+    with pytest.raises(ValueError, match="expected a colour like #808080"):
+        color_from_hex("#12345g")

@@ -8,12 +8,15 @@ import pytest
 import torch
 from PIL import Image
 from torch import nn
+from torch.nn import functional as F
 
 from boundary_core.cli import main as cli_main
 from boundary_core.data.shapes import test_split, train_batches
 from boundary_core.models import get_spec, load_model
 from boundary_core.models.shapes import MODELS_DIR, weights_path
 from boundary_core.models.shapes_net import (
+    SHAPES_MEAN,
+    SHAPES_STD,
     Normalize,
     ShapesNet,
     load_shapes_net,
@@ -51,17 +54,78 @@ def test_every_relu_is_its_own_module_and_runs_exactly_once():
     assert set(calls.values()) == {1}
 
 
+def randomise_batch_norms(model: nn.Module, seed: int = 0) -> nn.Module:
+    """Non-trivial running statistics and affine parameters, so a forward pass that skipped or
+    misapplied a batch norm would change the logits."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                size = module.num_features
+                module.running_mean.copy_(0.2 * torch.randn(size, generator=generator))
+                module.running_var.copy_(0.5 + torch.rand(size, generator=generator))
+                module.weight.copy_(0.5 + torch.rand(size, generator=generator))
+                module.bias.copy_(0.2 * torch.randn(size, generator=generator))
+    return model
+
+
+def hand_forward(state: dict, x: torch.Tensor, *, normalise: bool = True) -> torch.Tensor:
+    """ShapesNet's documented layout written out with ``torch.nn.functional`` from the weights
+    alone (one basic block per stage): normalise with the published constants → 3×3 stride-2 stem
+    → three stages → global average pool → linear."""
+
+    def bn(h, name):
+        return F.batch_norm(
+            h,
+            state[f"{name}.running_mean"],
+            state[f"{name}.running_var"],
+            state[f"{name}.weight"],
+            state[f"{name}.bias"],
+            training=False,
+            eps=1e-5,
+        )
+
+    if normalise:
+        mean = torch.tensor(SHAPES_MEAN).view(1, 3, 1, 1)
+        std = torch.tensor(SHAPES_STD).view(1, 3, 1, 1)
+        x = (x - mean) / std
+    h = F.relu(bn(F.conv2d(x, state["stem.0.weight"], stride=2, padding=1), "stem.1"))
+    for stage in range(3):
+        block, stride = f"stages.{stage}.0", 1 if stage == 0 else 2
+        out = F.relu(
+            bn(
+                F.conv2d(h, state[f"{block}.conv1.weight"], stride=stride, padding=1),
+                f"{block}.bn1",
+            )
+        )
+        out = bn(F.conv2d(out, state[f"{block}.conv2.weight"], padding=1), f"{block}.bn2")
+        if f"{block}.shortcut.0.weight" in state:
+            h = bn(
+                F.conv2d(h, state[f"{block}.shortcut.0.weight"], stride=stride),
+                f"{block}.shortcut.1",
+            )
+        h = F.relu(out + h)
+    return F.linear(h.mean(dim=(2, 3)), state["linear.weight"], state["linear.bias"])  # (B, K)
+
+
 def test_normalisation_is_the_first_layer_and_takes_unit_range_pixels():
-    model = tiny_net()
+    model = randomise_batch_norms(tiny_net())
     assert isinstance(model.normalize, Normalize)
-    x = torch.rand(3, 3, 64, 64)
-    expected = (x - model.normalize.mean) / model.normalize.std
-    assert torch.allclose(model.normalize(x), expected)
-    with torch.no_grad():  # the network after normalisation sees exactly `expected`
-        logits = model.linear(
-            model.pool(model.stages(model.stem(expected))).flatten(1)
-        )  # (B, C) -> (B, K)
-        assert torch.allclose(model(x), logits)
+    x = torch.rand(3, 3, 64, 64)  # [0, 1] pixels
+    expected = (x - torch.tensor(SHAPES_MEAN).view(1, 3, 1, 1)) / torch.tensor(SHAPES_STD).view(
+        1, 3, 1, 1
+    )
+    seen = []
+    handle = model.stem[0].register_forward_pre_hook(lambda m, args: seen.append(args[0]))
+    with torch.no_grad():
+        logits = model(x)
+    handle.remove()
+    assert len(seen) == 1 and torch.allclose(seen[0], expected, atol=1e-6)  # the first conv's input
+    state = model.state_dict()
+    with torch.no_grad():
+        assert torch.allclose(logits, hand_forward(state, x), atol=1e-5)
+        # The comparison can tell: the same weights without normalisation give other logits.
+        assert not torch.allclose(logits, hand_forward(state, x, normalise=False), atol=1e-3)
 
 
 def test_safetensors_round_trip(tmp_path):

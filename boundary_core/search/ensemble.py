@@ -60,7 +60,6 @@ def pgd_ladder(
             labels[index],
             eps=eps,
             steps=budget.pgd_steps,
-            step_size=2.5 * eps / budget.pgd_steps,
             bounds=bounds,
             generator=generator,
         )

@@ -27,6 +27,13 @@ def loss_gradient(model: nn.Module, x: Tensor, labels: Tensor) -> tuple[Tensor, 
     return gradient, logits.detach()
 
 
+def pgd_step_size(eps: float, steps: int) -> float:
+    """The usual absolute step 2.5·ε/steps (Madry et al.): enough to cross the ball and come back
+    within the budget. Every PGD of the package (the paper ladder, adversarial training, the toy's
+    training) uses this one rule."""
+    return 2.5 * eps / steps
+
+
 def pgd_l2(
     model: nn.Module,
     x: Tensor,
@@ -34,18 +41,20 @@ def pgd_l2(
     *,
     eps: float,
     steps: int,
-    step_size: float,
+    step_size: float | None = None,
     bounds: Bounds = (0.0, 1.0),
     random_start: bool = True,
     generator: torch.Generator | None = None,
 ) -> Tensor:
-    """Maximise cross-entropy inside the ℓ2 ball ``‖δ‖ ≤ eps`` (absolute ``step_size``).
+    """Maximise cross-entropy inside the ℓ2 ball ``‖δ‖ ≤ eps`` (absolute ``step_size``, default
+    ``pgd_step_size(eps, steps)``).
 
     Args:
         x: ``(B, ...)`` clean inputs; labels: ``(B,)`` classes to move away from.
     Returns:
         ``x_adv (B, ...)`` with ``‖x_adv − x‖₂ ≤ eps`` per sample and inside ``bounds``.
     """
+    step_size = pgd_step_size(eps, steps) if step_size is None else step_size
     delta = random_in_ball(x, eps, generator) if random_start else torch.zeros_like(x)
     x_adv = clamp_bounds(x + delta, bounds)
     for _ in range(steps):

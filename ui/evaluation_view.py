@@ -8,7 +8,8 @@ import streamlit as st
 
 from boundary_core.device import default_device
 from boundary_core.evaluation import evaluate_model
-from boundary_core.evaluation.tables import LABELS, gt_loc_table, table1_comparison, table3, table5
+from boundary_core.evaluation.tables import gt_loc_table, table1_comparison, table3, table5
+from boundary_core.methods import label
 from boundary_core.paths import RESULTS_DIR
 
 SHIPPED = ("shapes-standard", "shapes-robust")
@@ -39,7 +40,7 @@ def gt_loc_figure(summary: dict, blurred: bool = False) -> go.Figure:
             x=curve["percentiles"],
             y=curve["gt_loc"],
             mode="lines+markers",
-            name=LABELS.get(method, method),
+            name=label(method),
             line=dict(width=width),
         )
     figure.update_layout(

@@ -7,12 +7,11 @@ same inputs; gradient counts and distances are deterministic, wall times are noi
 
 import time
 
-import torch
-
 from boundary_core.data.photos import photo_set
 from boundary_core.models import load_model
 from boundary_core.search import find_boundary
 from boundary_core.search.find import FAST_STEPS
+from boundary_core.training_card import cifar10_card, write_cifar10_card
 
 
 def add_arguments(parser) -> None:
@@ -52,50 +51,12 @@ def run(args) -> str:
         rows.append(_row(label, result, time.perf_counter() - start))
         print(f"  {label}: {result}", flush=True)
     if args.model == "cifar10-resnet18" and not args.no_record:
-        write_card(model, x, names, rows)
+        fast = next(r for r in rows if r["preset"] == f"fast (DDN-{FAST_STEPS})")
+        card = cifar10_card(
+            model, x, names, fast_median=fast["median"], paper_median=rows[0]["median"]
+        )
+        write_cifar10_card(card)
     return _report(rows, len(x), args)
-
-
-def assessment(median: float) -> str:
-    """Compare the measured median distance with the ε = 0.5 of ℓ2-robust CIFAR-10 models."""
-    factor = 0.5 / median
-    verdict = (
-        "it behaves like a standard, non-robust model"
-        if factor >= 3
-        else "its margins are comparable to an adversarially trained model's"
-    )
-    return (
-        f"Median minimal ℓ2 distance to the boundary {median:.3f} (pixel units, 32×32 photos), "
-        f"{factor:.1f}× below the ε = 0.5 that ℓ2-robust CIFAR-10 models are trained to "
-        f"withstand: {verdict}."
-    )
-
-
-def write_card(model, x, names, rows) -> None:
-    """Record what the undocumented pyautoattack model measurably is (shown in the registry)."""
-    import datetime
-    import json
-
-    from boundary_core.models.cifar10 import CARD_PATH, CIFAR10_CLASSES
-
-    with torch.no_grad():
-        probabilities = model(x).softmax(dim=1)
-    predictions = {
-        name: {"label": CIFAR10_CLASSES[int(p.argmax())], "probability": round(float(p.max()), 3)}
-        for name, p in zip(names, probabilities, strict=True)
-        if "/" not in name  # the un-zoomed gallery photos
-    }
-    fast = next(r for r in rows if r["preset"] == f"fast (DDN-{FAST_STEPS})")
-    card = {
-        "measured_on": datetime.date.today().isoformat(),
-        "photo_predictions": predictions,
-        "median_l2_boundary_distance_fast": round(fast["median"], 4),
-        "median_l2_boundary_distance_paper": round(rows[0]["median"], 4),
-        "photos": len(x),
-        "assessment": assessment(min(fast["median"], rows[0]["median"])),
-    }
-    CARD_PATH.parent.mkdir(parents=True, exist_ok=True)
-    CARD_PATH.write_text(json.dumps(card, indent=2) + "\n")
 
 
 def _report(rows, count, args) -> str:

@@ -1,5 +1,7 @@
 """The toy pages run under Streamlit's AppTest; the figure builders draw what the core computed."""
 
+import base64
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -39,10 +41,59 @@ def test_playground_page_runs_and_reacts():
     assert app.slider(key="toy_qx").value == pytest.approx(0.3)  # query survives preset changes
 
 
-def test_theory_page_runs():
+def chart_traces(chart) -> list[dict]:
+    """A ``st.plotly_chart``'s traces, with numeric arrays decoded (plotly sends numpy arrays as
+    ``{"dtype", "bdata"}`` base64 blobs)."""
+
+    def values(v):
+        if isinstance(v, dict):
+            return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
+        return np.asarray(v, dtype=float)
+
+    return [
+        {"name": trace["name"], "x": values(trace["x"]), "y": values(trace["y"])}
+        for trace in json.loads(chart.proto.spec)["data"]
+    ]
+
+
+def test_theory_page_draws_what_its_text_claims():
     app = AppTest.from_file(str(PAGES / "6_Theory.py"), default_timeout=60).run()
     assert not app.exception
-    assert len(app.markdown) >= 3
+    headers = [header.value for header in app.header]
+    assert len(headers) == 3
+    assert headers[0].startswith("1. The Er activation") and "Theorem 3.3" in headers[1]
+    assert headers[2].startswith("3. ‖SM − BSM‖ against σ")
+    texts = [markdown.value for markdown in app.markdown]
+    assert len(texts) == 3
+    assert "Er activation" in texts[0] and "λ(σ)" in texts[1] and "Fig. 11" in texts[2]
+    assert [c.value for c in app.caption] == [
+        "net: moons, widths 16, 16, standard training (set on the playground page)"
+    ]
+    er, bound, smoothing = (chart_traces(chart) for chart in app.get("plotly_chart"))
+    # 1. ReLU, then the closed-form Er curve and its Monte Carlo dots for each default scale.
+    scales = ("0.25", "0.5", "1")
+    assert [trace["name"] for trace in er] == ["ReLU (s = 0)"] + [
+        name for s in scales for name in (f"Er(u; s={s})", f"Monte Carlo, s={s}")
+    ]
+    assert np.array_equal(er[0]["y"], np.maximum(er[0]["x"], 0))
+    for curve, dots in zip(er[1::2], er[2::2], strict=True):  # the dots sit on the curve
+        on_curve = np.interp(dots["x"], curve["x"], curve["y"])
+        assert np.allclose(dots["y"], on_curve, atol=0.03), curve["name"]
+        assert np.all(curve["y"] >= np.maximum(curve["x"], 0) - 1e-12)  # Jensen: E ReLU ≥ ReLU
+    # 2. The measured saliency gap stays below the bound λ(σ), and the bound falls with σ.
+    assert [trace["name"] for trace in bound] == [
+        "bound λ(σ) (eq. 19)",
+        "measured ‖g(x) − g(x′)‖",
+    ]
+    assert len(bound[0]["x"]) == 12 and np.array_equal(bound[0]["x"], bound[1]["x"])
+    assert np.all(bound[1]["y"] <= bound[0]["y"] + 1e-9)
+    assert bound[0]["y"][-1] < bound[0]["y"][0]
+    # 3. On the playground net, SM and BSM draw together as σ grows.
+    distance, cosine = smoothing
+    assert distance["x"][0] == 0 and np.all(np.diff(distance["x"]) > 0)
+    assert np.all(np.isfinite(distance["y"])) and np.all(distance["y"] >= 0)
+    assert distance["y"][-1] < distance["y"][0]
+    assert np.all(np.abs(cosine["y"]) <= 1 + 1e-9) and cosine["y"][-1] > cosine["y"][0]
 
 
 def test_playground_figure_draws_exact_cells_and_boundary():

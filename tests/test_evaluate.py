@@ -148,7 +148,10 @@ def tiny_batches(model, n: int, batch_size: int, flip: int | None = None) -> lis
 
 def test_streaming_equals_one_batch_and_skips_misclassified():
     model = tiny_model()
-    run = lambda batches: evaluate(model, batches, methods=DEFAULT_METHODS, steps=10, settings=QUICK)  # noqa: E731
+
+    def run(batches):
+        return evaluate(model, batches, methods=DEFAULT_METHODS, steps=10, settings=QUICK)
+
     streamed = run(tiny_batches(model, 5, 2, flip=3))
     whole = run(tiny_batches(model, 5, 5, flip=3))
     assert streamed.n_images == 5 and streamed.n_evaluated == 4

@@ -8,7 +8,13 @@ import streamlit as st
 
 from boundary_core.device import default_device
 from boundary_core.evaluation import evaluate_model
-from boundary_core.evaluation.tables import gt_loc_table, table1_comparison, table3, table5
+from boundary_core.evaluation.tables import (
+    gt_loc_table,
+    sanity_table,
+    table1_comparison,
+    table3,
+    table5,
+)
 from boundary_core.methods import label
 from boundary_core.paths import RESULTS_DIR
 
@@ -81,6 +87,13 @@ def shipped_view(summaries: dict[str, dict], blurred: bool) -> None:
             "the paper's ImageNet ResNet-50)"
         )
         st.markdown(title + "\n\n" + table3(summary, PAPER_ROW.get(name)))
+        if "sanity" in summary:
+            st.markdown(
+                f"**Sanity check, `{name}`** (App. B.7: mean Spearman ρ of each map with the "
+                f"trained model's as parameters are randomised top down, over "
+                f"{summary['sanity_images']} images; falling towards 0 = the map depends on "
+                "the weights, as it should)\n\n" + sanity_table(summary["sanity"])
+            )
     st.markdown(
         "**GT-Loc** (Fig. 5/6: fraction of images whose highlighted region's box has IoU "
         "> 0.5 with the true box, against the threshold percentile)"

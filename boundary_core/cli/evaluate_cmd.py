@@ -14,7 +14,7 @@ import torch
 
 from boundary_core.device import default_device
 from boundary_core.evaluation import BOXED_DATASETS, evaluate_model
-from boundary_core.evaluation.tables import report
+from boundary_core.evaluation.tables import report, sanity_table
 from boundary_core.methods import DEFAULT_METHODS, METHODS, Settings, parse_methods
 from boundary_core.models import get_spec
 from boundary_core.search import PRESETS
@@ -51,6 +51,14 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--threads", type=int, default=None, help="torch CPU threads (1 on a shared box)"
     )
+    parser.add_argument(
+        "--sanity",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run the model-randomisation sanity check (App. B.7) on the first N test "
+        "images (default 0: off)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -62,6 +70,7 @@ def check_arguments(args) -> tuple[str, ...]:
         ("seed", 0),
         ("threads", 1),
         ("search_steps", 1),
+        ("sanity", 0),
     ):
         value = getattr(args, name)
         if value is not None and value < minimum:
@@ -96,8 +105,12 @@ def run(args) -> int:
             settings=Settings(agi_variant=args.agi_variant, seed=args.seed),
             device=default_device(),
             progress=bar.update,
+            sanity=args.sanity,
         )
     args.json.write_text(json.dumps(summary, indent=2) + "\n")
     print(report(summary, args.model))
+    if "sanity" in summary:
+        print("\nModel-randomisation sanity check (App. B.7; mean Spearman ρ, lower = passes)\n")
+        print(sanity_table(summary["sanity"]))
     print(f"\nwrote {args.json}")
     return 0

@@ -8,7 +8,8 @@ import torch
 
 from boundary_core.data.shapes import TEST_SEED, make_batch
 from boundary_core.evaluation.run import EvalBatch, evaluate
-from boundary_core.methods import DEFAULT_METHODS, Settings
+from boundary_core.evaluation.sanity import sanity_summary
+from boundary_core.methods import DEFAULT_METHODS, DEFAULT_SETTINGS, Settings
 from boundary_core.models import get_spec, load_model
 from boundary_core.models.shapes import weights_path
 
@@ -47,11 +48,13 @@ def evaluate_model(
     settings: Settings | None = None,
     device: torch.device | str = "cpu",
     progress: Callable[[int], None] | None = None,
+    sanity: int = 0,
 ) -> dict:
     """``evaluate`` a registered model on the first ``n`` test images of its boxed dataset.
 
     Returns the JSON document of the ``evaluate`` command: the model, split and device, then
-    ``Evaluation.summary()``.
+    ``Evaluation.summary()``; with ``sanity > 0``, also ``sanity``: the model-randomisation check
+    on the first ``sanity`` test images (``evaluation.sanity``).
     """
     spec = get_spec(name)
     if spec.dataset not in BOXED_DATASETS:
@@ -78,4 +81,11 @@ def evaluate_model(
         "batch_size": batch_size,
         "device": torch.device(device).type,
     }
-    return header | evaluation.summary()
+    summary = header | evaluation.summary()
+    if sanity > 0:
+        images = next(shapes_test_batches(sanity, sanity)).images.to(device)
+        summary["sanity"] = sanity_summary(
+            model, images, evaluation.methods, settings or DEFAULT_SETTINGS
+        )
+        summary["sanity_images"] = sanity
+    return summary

@@ -285,3 +285,17 @@ def paper_comparison(standard: dict, robust: dict) -> str:
             f"IG–AGI 0.24/0.25/0.05/−0.03, IG–BIG 0.35/0.30/0.20/−0.03)**\n\n" + table2(summary)
         )
     return "\n\n".join(parts)
+
+
+def sanity_table(sanity: dict) -> str:
+    """Mean Spearman ρ per method (rows) after each randomisation stage (columns)."""
+    stages = next((v["randomized"] for v in sanity.values() if "randomized" in v), [])
+    lines = [
+        "| method | " + " | ".join(f"{n} params" for n in stages) + " |",
+        "|---|" + "---:|" * len(stages),
+    ]
+    for method, entry in sanity.items():
+        cells = [_number(rho) for rho in entry["mean_rho"]] if "mean_rho" in entry else []
+        cells = cells or [entry.get("skipped", "–")] + [""] * (len(stages) - 1)
+        lines.append(f"| {method_label(method)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

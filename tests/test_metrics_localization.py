@@ -7,6 +7,7 @@ import pytest
 import torch
 from scipy import ndimage
 
+from boundary_core.boxes import mask_box
 from boundary_core.metrics import (
     METRICS,
     concentration,
@@ -16,6 +17,7 @@ from boundary_core.metrics import (
     localization,
     positive_percentage,
 )
+from boundary_core.metrics.localization import REGIONS
 from boundary_core.metrics.maps import box_mask
 
 pytestmark = pytest.mark.filterwarnings("error")  # a 0/0 must never warn
@@ -40,6 +42,20 @@ def test_box_convention_is_half_open_x_columns_y_rows():
     assert box_mask((-5, -5, 2, 9), (4, 4)).sum() == 2 * 4  # clipped to the image
     with pytest.raises(ValueError):
         box_mask((0.5, 0, 2, 2), (4, 4))
+
+
+def test_tight_box_is_the_extent_of_the_mask_and_round_trips_through_box_mask():
+    rng = np.random.default_rng(0)
+    for density in (0.0, 0.02, 0.3):
+        mask = rng.random((7, 9)) < density
+        box = mask_box(mask)
+        if mask.any():  # oracle: min/max of the True pixels' coordinates, end exclusive
+            rows, cols = np.nonzero(mask)
+            assert box == (cols.min(), rows.min(), cols.max() + 1, rows.max() + 1)
+        else:
+            assert box == (0, 0, 0, 0)
+        tight = box_mask(box, mask.shape)
+        assert np.array_equal(REGIONS["box"](mask), tight) and not (mask & ~tight).any()
 
 
 def test_localization_by_hand():

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from boundary_core.boxes import mask_box
 from boundary_core.data.shapes import (
     SHAPE_CLASSES,
     TEST_SEED,
@@ -17,7 +18,7 @@ from boundary_core.data.shapes import (
     make_sample,
     make_scene,
 )
-from boundary_core.data.shapes_draw import mask_box, render_shape, shape_vertices
+from boundary_core.data.shapes_draw import render_shape, shape_vertices
 from boundary_core.data.shapes_scene import object_coverage
 
 INDICES = range(40)

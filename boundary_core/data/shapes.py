@@ -17,7 +17,8 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 import torch
 
-from boundary_core.data.shapes_draw import SHAPE_CLASSES, Box, mask_box
+from boundary_core.boxes import Box, mask_box
+from boundary_core.data.shapes_draw import SHAPE_CLASSES
 from boundary_core.data.shapes_scene import (
     CUE_COLOURS,
     DEFAULT_CONFIG,

@@ -13,6 +13,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from boundary_core.boxes import Box, mask_box
+
 SHAPE_CLASSES = (
     "circle",
     "square",
@@ -25,7 +27,6 @@ SHAPE_CLASSES = (
     "crescent",
     "arrow",
 )
-Box = tuple[int, int, int, int]  # (x0, y0, x1, y1), half-open pixel coordinates
 
 
 def _regular_polygon(sides: int, radius: float = 1.0, phase: float = math.pi / 2) -> np.ndarray:
@@ -194,14 +195,6 @@ def render_patch(
     covered = inside(u, v).astype(np.float32)
     h, w = y1 - y0, x1 - x0
     return Patch(covered.reshape(h, supersample, w, supersample).mean(axis=(1, 3)), y0, x0)
-
-
-def mask_box(mask: np.ndarray) -> Box:
-    """Tight half-open box ``(x0, y0, x1, y1)`` of a boolean ``(H, W)`` mask."""
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if rows.size == 0:
-        return (0, 0, 0, 0)
-    return (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
 
 
 def disc_patch(center: tuple[float, float], radius: float, size: tuple[int, int]) -> Patch:

@@ -3,7 +3,7 @@
 Notation of the paper: ``X`` all pixels, ``Z`` pixels with positive attribution, ``U`` pixels in
 the box. Every function takes one attribution ``(C, H, W) | (H, W)`` (numpy or torch), reduces it
 to ``(H, W)`` with ``reduction`` (default: sum over channels, see ``maps.reduce_channels``) and a
-half-open ``(x0, y0, x1, y1)`` box (see ``maps``). Higher is better for all of them.
+half-open ``(x0, y0, x1, y1)`` box (``boundary_core.boxes.Box``). Higher is better for all of them.
 
 NaN rules, identical everywhere: the result is NaN when the box is empty or covers the whole image
 (nothing to localise), when the map is all zero or not finite (no attribution), or when the
@@ -15,9 +15,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy import ndimage
 
-from boundary_core.metrics.maps import bounding_box_mask, box_mask, reduce_channels
-
-Box = Sequence[int]
+from boundary_core.boxes import Box, mask_box
+from boundary_core.metrics.maps import box_mask, reduce_channels
 
 GT_LOC_PERCENTILES = np.arange(0, 100, 5)  # q = 0, 5, ..., 95 as in Fig. 13/14
 GT_LOC_BLUR = 3.0  # Gaussian σ (pixels) of Fig. 14
@@ -121,16 +120,21 @@ def concentration(
     return float((weights[inside] / np.maximum(distance[inside], floor)).sum())
 
 
+def _tight_box(mask: np.ndarray) -> np.ndarray:
+    """The tight box around the ``True`` pixels of ``mask``, as a mask (empty for an empty one)."""
+    return box_mask(mask_box(mask), mask.shape)
+
+
 def _largest_component(mask: np.ndarray) -> np.ndarray:
     labels, count = ndimage.label(mask, structure=np.ones((3, 3)))  # 8-connected
     if count == 0:
         return mask
     sizes = np.bincount(labels.ravel())[1:]  # (count,)
-    return bounding_box_mask(labels == 1 + int(np.argmax(sizes)))
+    return _tight_box(labels == 1 + int(np.argmax(sizes)))
 
 
 REGIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "box": bounding_box_mask,  # box around all highlighted pixels (Fig. 13 caption)
+    "box": _tight_box,  # box around all highlighted pixels (Fig. 13 caption)
     "component": _largest_component,  # box around the largest 8-connected blob (CAM practice)
     "mask": lambda mask: mask,  # the highlighted pixels themselves
 }

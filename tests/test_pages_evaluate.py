@@ -3,6 +3,7 @@ live run with progress."""
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui.evaluation_view as view
@@ -18,14 +19,25 @@ def test_absent_results_give_an_info_message(monkeypatch, tmp_path):
     assert len(messages) == 2 and all("No shipped results" in m for m in messages)
 
 
+def shipped_summaries() -> dict[str, dict]:
+    """The shipped results of both models; they are part of the repo, so absence is a failure."""
+    summaries = {name: view.load_summary(name) for name in view.SHIPPED}
+    missing = [name for name, summary in summaries.items() if summary is None]
+    assert not missing, f"shipped results missing or unreadable: {missing}"
+    return summaries
+
+
 def test_shipped_results_and_a_live_run():
+    summaries = shipped_summaries()
     app = AppTest.from_file(PAGE, default_timeout=180).run()
     assert not app.exception, app.exception
-    shipped = [n for n in view.SHIPPED if view.load_summary(n) is not None]
     text = " ".join(m.value for m in app.markdown)
-    if shipped:
-        assert "Boundary search (Table 5)" in text and "Localization" in text
-    assert len(app.info) == len(view.SHIPPED) - len(shipped)
+    assert "Boundary search (Table 5)" in text and "Alignment (Table 1" in text
+    for name, summary in summaries.items():
+        assert f"**Localization, `{name}`**" in text
+        facts = f"{summary['n_evaluated']} of {summary['n_images']} test images evaluated"
+        assert any(c.value.startswith(f"`{name}`: {facts}") for c in app.caption), facts
+    assert not app.info  # every shipped result was found, so no "No shipped results" message
     app.number_input(key="eval_n").set_value(2)
     app.button[0].click().run()  # the form's submit button
     assert not app.exception, app.exception
@@ -35,10 +47,16 @@ def test_shipped_results_and_a_live_run():
     assert any("2 of 2 test images evaluated" in c.value for c in app.caption)
 
 
-def test_gt_loc_figure_has_a_line_per_method():
-    summary = view.load_summary("shapes-standard")
-    if summary is None:
-        return
-    figure = view.gt_loc_figure(summary, blurred=True)
-    assert {trace.name for trace in figure.data} >= {"SM", "BIG"}
-    assert all(0 <= y <= 1 for trace in figure.data for y in trace.y)
+@pytest.mark.parametrize("blurred", [False, True])
+def test_gt_loc_figure_draws_each_methods_shipped_curve(blurred):
+    summary = shipped_summaries()["shapes-standard"]
+    key = "gt_loc_curve_blur" if blurred else "gt_loc_curve"
+    curves = [entry[key] for entry in summary["metrics"].values() if entry.get(key)]
+    assert len(curves) == len(summary["metrics"]) == 9  # every method has its curve
+    figure = view.gt_loc_figure(summary, blurred=blurred)
+    assert len(figure.data) == len(curves)
+    assert len({trace.name for trace in figure.data}) == len(curves)  # one named line each
+    for trace, curve in zip(figure.data, curves, strict=True):  # in the summary's method order
+        assert list(trace.x) == curve["percentiles"] and list(trace.y) == curve["gt_loc"]
+        assert all(0 <= y <= 1 for y in trace.y)
+    assert ("blur" in figure.layout.title.text) == blurred

@@ -118,8 +118,8 @@ def fast_search(
 
 
 def check_search_arguments(*, steps: int | None, restarts: int | None, seed: int) -> None:
-    """One ``ValueError`` for a budget no search can honour (``steps=0`` used to run 50 steps
-    silently and ``steps=-3`` reported −2 gradient evaluations)."""
+    """One ``ValueError`` for a budget no search can honour: steps in [1, ``MAX_SEARCH_STEPS``]
+    (never silently replaced), restarts in [0, ``MAX_SEARCH_STEPS``], a seed torch accepts."""
     if steps is not None:
         require_int("search steps", steps, 1, MAX_SEARCH_STEPS)
     if restarts is not None:

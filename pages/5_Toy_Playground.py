@@ -3,7 +3,7 @@
 import streamlit as st
 
 from boundary_core.toy import (
-    PRESETS,
+    TOY_DATASETS,
     accuracy,
     exact_geometry,
     explain_query,
@@ -17,7 +17,8 @@ from ui.toy_figures import playground_figure
 from ui.toy_state import WIDTHS, trained
 
 # One range for every preset: a slider whose range changes is reset by Streamlit.
-SLIDER_RANGE = tuple(f(b[i] for _, _, b in PRESETS.values()) for i, f in enumerate((min, max) * 2))
+BOXES = [box for _, _, box in TOY_DATASETS.values()]
+SLIDER_RANGE = tuple(f(b[i] for b in BOXES) for i, f in enumerate((min, max) * 2))
 SHOW = {
     "edges": "region edges",
     "sm": "SM",
@@ -30,7 +31,7 @@ SHOW = {
 
 @st.cache_data(show_spinner=False)
 def geometry(_model, key: tuple):
-    return exact_geometry(_model, PRESETS[key[0]][2])
+    return exact_geometry(_model, TOY_DATASETS[key[0]][2])
 
 
 @st.cache_data(show_spinner=False)
@@ -44,12 +45,12 @@ def query_story(_model, _geometry, key: tuple, query: tuple, baseline: tuple, pr
 
 @st.cache_data(show_spinner="sampling the smoothed net")
 def smoothed(_model, key: tuple, sigma: float):
-    return sampled_grid(_model, PRESETS[key[0]][2], sigma)
+    return sampled_grid(_model, TOY_DATASETS[key[0]][2], sigma)
 
 
 def sidebar() -> dict:
     st.sidebar.header("Toy net")
-    preset = st.sidebar.selectbox("data", list(PRESETS), key="toy_preset")
+    preset = st.sidebar.selectbox("data", list(TOY_DATASETS), key="toy_preset")
     widths = st.sidebar.selectbox("hidden widths", list(WIDTHS), index=1, key="toy_widths")
     mode = st.sidebar.radio(
         "training", ["standard", "adversarial"], horizontal=True, key="toy_mode"
@@ -58,7 +59,7 @@ def sidebar() -> dict:
         "PGD ε (ℓ2)", 0.05, 0.6, 0.25, 0.05, key="toy_eps", disabled=mode == "standard"
     )
     seed = st.sidebar.number_input("seed", 0, 99, 0, key="toy_seed")
-    box = PRESETS[preset][2]
+    box = TOY_DATASETS[preset][2]
     st.sidebar.header("Query (or click the plot)")
     qx = st.sidebar.slider("x₁", *SLIDER_RANGE[:2], key="toy_qx", step=0.01)
     qy = st.sidebar.slider("x₂", *SLIDER_RANGE[2:], key="toy_qy", step=0.01)

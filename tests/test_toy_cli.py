@@ -9,7 +9,7 @@ from safetensors.torch import load_file
 from torch import nn
 
 from boundary_core.cli import main
-from boundary_core.toy import load_model
+from boundary_core.toy import load_toy_model
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,7 @@ def test_json_keys_and_consistency(run_toy, capsys):
     x = torch.tensor([result["query"]], dtype=torch.float32)
     with torch.no_grad():
         np.testing.assert_allclose(sequential(x)[0].numpy(), logits, rtol=1e-5, atol=1e-5)
-    reloaded = load_model(path)
+    reloaded = load_toy_model(path)
     x64 = torch.tensor([result["query"]], dtype=torch.float64)
     with torch.no_grad():
         np.testing.assert_allclose(reloaded(x64)[0].numpy(), logits, atol=1e-12)

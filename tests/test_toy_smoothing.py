@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from boundary_core.toy import TrainConfig, make_data, train_mlp
+from boundary_core.toy import ToyTrainConfig, make_data, train_mlp
 from boundary_core.toy.er import (
     ErNet,
     er_activation,
@@ -62,7 +62,7 @@ def test_one_layer_gap_respects_the_theorem_bound_which_falls_with_sigma():
 
 
 def test_smoothed_saliency_is_smoothgrad():
-    model = train_mlp(make_data("moons"), (8, 8), config=TrainConfig(epochs=100))
+    model = train_mlp(make_data("moons"), (8, 8), config=ToyTrainConfig(epochs=100))
     smoothed = SmoothedModel(model, 0.3, samples=64, seed=0)
     x = torch.tensor([[0.2, 0.1]], dtype=torch.float64)
     label = torch.tensor([1])

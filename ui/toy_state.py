@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from boundary_core.toy import TrainConfig, make_data, train_mlp
+from boundary_core.toy import ToyTrainConfig, make_data, train_mlp
 
 WIDTHS = {"8, 8": (8, 8), "16, 16": (16, 16), "32, 32": (32, 32), "16, 16, 16": (16, 16, 16)}
 
@@ -10,5 +10,5 @@ WIDTHS = {"8, 8": (8, 8), "16, 16": (16, 16), "32, 32": (32, 32), "16, 16, 16": 
 @st.cache_resource(show_spinner="training the toy net (a few seconds)")
 def trained(preset: str, widths: str, mode: str, eps: float, seed: int):
     data = make_data(preset, seed=seed)
-    config = TrainConfig(mode=mode, eps=eps)
+    config = ToyTrainConfig(mode=mode, eps=eps)
     return data, train_mlp(data, WIDTHS[widths], config=config, seed=seed)

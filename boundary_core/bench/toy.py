@@ -6,8 +6,8 @@ import time
 import numpy as np
 
 from boundary_core.toy import (
-    PRESETS,
-    TrainConfig,
+    TOY_DATASETS,
+    ToyTrainConfig,
     exact_geometry,
     explain_query,
     make_data,
@@ -78,13 +78,13 @@ def _ratios(model, data, count, rng, paper: int) -> tuple[np.ndarray, int, np.nd
 
 def run(args) -> str:
     rng = np.random.default_rng(args.seed)
-    per_preset = -(-args.queries // len(PRESETS))
-    per_preset_paper = -(-args.paper_queries // len(PRESETS))
+    per_preset = -(-args.queries // len(TOY_DATASETS))
+    per_preset_paper = -(-args.paper_queries // len(TOY_DATASETS))
     rows, ratios, paper_ratios, certified = [], [], [], 0
     with one_thread():
-        for name in PRESETS:
+        for name in TOY_DATASETS:
             data = make_data(name, seed=args.seed)
-            config = TrainConfig(mode=args.train)
+            config = ToyTrainConfig(mode=args.train)
             train_s, model = _timed(lambda d=data, c=config: train_mlp(d, (16, 16), config=c), 1)
             seconds, interaction, geometry = _geometry_row(name, model, data, args.repeats, rng)
             ratio, kept, paper = _ratios(model, data, per_preset, rng, per_preset_paper)

@@ -11,9 +11,9 @@ import math
 import numpy as np
 
 from boundary_core.toy import (
-    PRESETS,
+    TOY_DATASETS,
     TRAININGS,
-    TrainConfig,
+    ToyTrainConfig,
     accuracy,
     exact_geometry,
     explain_query,
@@ -43,7 +43,7 @@ def _hidden(text: str) -> tuple[int, ...]:
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("toy", help="2-D toy ReLU net: exact regions and boundary")
-    parser.add_argument("--preset", default="moons", help=f"data: {', '.join(PRESETS)}")
+    parser.add_argument("--preset", default="moons", help=f"data: {', '.join(TOY_DATASETS)}")
     parser.add_argument("--seed", type=int, default=0, help="data, init and training seed")
     parser.add_argument("--hidden", default="16,16", help="hidden widths, e.g. 16,16")
     parser.add_argument("--train", default="standard", choices=TRAININGS)
@@ -64,7 +64,7 @@ def summary(args) -> dict:
     query = _floats(args.query, 2, "--query")
     baseline = _floats(args.baseline, 2, "--baseline")
     data = make_data(args.preset, seed=args.seed)
-    config = TrainConfig(mode=args.train, eps=args.eps)
+    config = ToyTrainConfig(mode=args.train, eps=args.eps)
     model = train_mlp(data, _hidden(args.hidden), config=config, seed=args.seed)
     if args.save_model:
         save_model(model, args.save_model)

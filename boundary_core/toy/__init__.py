@@ -14,7 +14,7 @@ from boundary_core.toy.boundary import (
     closest_boundary_point,
     decision_boundary,
 )
-from boundary_core.toy.data import PRESETS, ToyData, make_data
+from boundary_core.toy.data import TOY_DATASETS, ToyData, make_data
 from boundary_core.toy.explain import (
     ToyExplanation,
     ToyGeometry,
@@ -22,13 +22,14 @@ from boundary_core.toy.explain import (
     explain_query,
     search_boundary,
 )
-from boundary_core.toy.model import ToyMLP, layer_weights, load_model, make_mlp, save_model
+from boundary_core.toy.model import ToyMLP, layer_weights, load_toy_model, make_mlp, save_model
 from boundary_core.toy.paths import PathPieces, integrated_gradient, path_pieces
+from boundary_core.toy.polygons import ToyBox
 from boundary_core.toy.regions import LinearRegion, RegionMap, enumerate_regions
-from boundary_core.toy.train import TRAININGS, TrainConfig, accuracy, train_mlp
+from boundary_core.toy.train import TRAININGS, ToyTrainConfig, accuracy, train_mlp
 
 __all__ = [
-    "PRESETS",
+    "TOY_DATASETS",
     "TRAININGS",
     "BoundarySegments",
     "ClosestBoundaryPoint",
@@ -38,8 +39,9 @@ __all__ = [
     "ToyData",
     "ToyExplanation",
     "ToyGeometry",
+    "ToyBox",
     "ToyMLP",
-    "TrainConfig",
+    "ToyTrainConfig",
     "accuracy",
     "class_cells",
     "closest_boundary_point",
@@ -49,7 +51,7 @@ __all__ = [
     "explain_query",
     "integrated_gradient",
     "layer_weights",
-    "load_model",
+    "load_toy_model",
     "make_data",
     "make_mlp",
     "path_pieces",

@@ -1,7 +1,7 @@
 """2-D data presets for the toy playground: two moons, circles, spirals, apple vs banana, 3 blobs.
 
-Each preset is generated from an explicit ``torch.Generator`` and comes with a fixed bounding box
-(the window in which the geometry is enumerated exactly and the page draws).
+Each preset (``TOY_DATASETS``) is generated from an explicit ``torch.Generator`` and comes with a
+fixed window ``ToyBox`` (where the geometry is enumerated exactly and the page draws).
 """
 
 import math
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-Box = tuple[float, float, float, float]  # (x_min, x_max, y_min, y_max)
+from boundary_core.toy.polygons import ToyBox
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class ToyData:
     x: Tensor
     y: Tensor
     class_names: tuple[str, ...]
-    box: Box
+    box: ToyBox
 
     @property
     def classes(self) -> int:
@@ -81,7 +81,7 @@ def _three_blobs(n: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
 
 
 Generate = Callable[[int, torch.Generator], tuple[Tensor, Tensor]]
-PRESETS: dict[str, tuple[Generate, tuple[str, ...], Box]] = {
+TOY_DATASETS: dict[str, tuple[Generate, tuple[str, ...], ToyBox]] = {
     "moons": (_moons, ("upper moon", "lower moon"), (-2.0, 2.0, -1.5, 1.5)),
     "circles": (_circles, ("inner", "outer"), (-2.0, 2.0, -2.0, 2.0)),
     "spirals": (_spirals, ("arm A", "arm B"), (-2.0, 2.0, -2.0, 2.0)),
@@ -91,9 +91,9 @@ PRESETS: dict[str, tuple[Generate, tuple[str, ...], Box]] = {
 
 
 def make_data(preset: str, *, n: int = 240, seed: int = 0) -> ToyData:
-    """Sample ``n`` points of a preset (see ``PRESETS``) with a seeded generator."""
-    if preset not in PRESETS:
-        raise ValueError(f"unknown toy preset {preset!r}; choose one of {', '.join(PRESETS)}")
-    generate, class_names, box = PRESETS[preset]
+    """Sample ``n`` points of a preset (see ``TOY_DATASETS``) with a seeded generator."""
+    if preset not in TOY_DATASETS:
+        raise ValueError(f"unknown toy preset {preset!r}; choose one of {', '.join(TOY_DATASETS)}")
+    generate, class_names, box = TOY_DATASETS[preset]
     x, y = generate(n, torch.Generator().manual_seed(seed))
     return ToyData(preset, x.double(), y.long(), class_names, box)

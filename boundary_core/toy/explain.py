@@ -19,6 +19,7 @@ from boundary_core.toy.boundary import (
 )
 from boundary_core.toy.model import layer_weights, local_affine, logits_numpy
 from boundary_core.toy.paths import PathPieces, integrated_gradient, path_pieces
+from boundary_core.toy.polygons import ToyBox
 from boundary_core.toy.regions import RegionMap, enumerate_regions
 from boundary_core.toy.threads import single_threaded
 
@@ -31,14 +32,14 @@ class ToyGeometry:
     boundary: BoundarySegments
 
     @property
-    def box(self) -> tuple[float, float, float, float]:
+    def box(self) -> ToyBox:
         return self.regions.box
 
     def __repr__(self) -> str:
         return f"ToyGeometry({len(self.regions)} regions, {len(self.boundary)} boundary segments)"
 
 
-def exact_geometry(model: nn.Module, box: tuple[float, float, float, float]) -> ToyGeometry:
+def exact_geometry(model: nn.Module, box: ToyBox) -> ToyGeometry:
     """Enumerate the regions of ``model`` inside ``box`` and its decision boundary there."""
     regions = enumerate_regions(layer_weights(model), box)
     return ToyGeometry(regions, decision_boundary(regions))

@@ -105,7 +105,7 @@ def save_model(model: ToyMLP, path: str | Path) -> None:
     save_file(tensors, str(path))
 
 
-def load_model(path: str | Path) -> ToyMLP:
+def load_toy_model(path: str | Path) -> ToyMLP:
     """Rebuild a ``ToyMLP`` from a file written by ``save_model``."""
     tensors = load_file(str(path))
     count = len([name for name in tensors if name.endswith(".weight")])

@@ -9,9 +9,10 @@ in the tests (areas, overlaps, unions).
 import numpy as np
 
 TOL = 1e-9  # absolute tolerance on affine values at vertices (inputs are O(1))
+ToyBox = tuple[float, float, float, float]  # the toy's window (x_min, x_max, y_min, y_max)
 
 
-def box_polygon(box: tuple[float, float, float, float]) -> np.ndarray:
+def box_polygon(box: ToyBox) -> np.ndarray:
     """Counter-clockwise ``(4, 2)`` rectangle ``(x_min, x_max, y_min, y_max)``."""
     x_min, x_max, y_min, y_max = box
     return np.array([[x_min, y_min], [x_max, y_min], [x_max, y_max], [x_min, y_max]], float)

@@ -42,7 +42,7 @@ class RegionMap:
     """All linear regions of a net inside ``box`` (their union is the box, up to slivers)."""
 
     regions: tuple[LinearRegion, ...]
-    box: tuple[float, float, float, float]
+    box: polygons.ToyBox
 
     def __len__(self) -> int:
         return len(self.regions)
@@ -78,7 +78,7 @@ def _split_by_layer(vertices, normals, offsets, tol):
 
 
 def enumerate_regions(
-    weights: Weights, box: tuple[float, float, float, float], *, tol: float = polygons.TOL
+    weights: Weights, box: polygons.ToyBox, *, tol: float = polygons.TOL
 ) -> RegionMap:
     """Every linear region of the MLP ``weights`` inside ``box``, exactly (float64).
 

@@ -20,7 +20,7 @@ TRAININGS = ("standard", "adversarial")
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class ToyTrainConfig:
     mode: str = "standard"  # "standard" or "adversarial"
     eps: float = 0.25  # ℓ2 radius of the PGD ball (adversarial only), input units
     epochs: int = 400  # full-batch Adam steps
@@ -31,7 +31,11 @@ class TrainConfig:
 
 @single_threaded
 def train_mlp(
-    data: ToyData, hidden: Sequence[int], *, config: TrainConfig = TrainConfig(), seed: int = 0
+    data: ToyData,
+    hidden: Sequence[int],
+    *,
+    config: ToyTrainConfig = ToyTrainConfig(),
+    seed: int = 0,
 ) -> ToyMLP:
     """A ``2 -> hidden -> K`` MLP fitted to ``data`` (float64, CPU, deterministic for ``seed``).
 

@@ -27,8 +27,8 @@ install_chromium() {
 case "${1:-}" in
   app)  install_python; shift; exec "$VENV/bin/streamlit" run app.py "$@" ;;
   test) install_python; install_chromium; shift
-        "$VENV/bin/ruff" check boundary_core pages tests ui app.py
-        "$VENV/bin/ruff" format --check boundary_core pages tests ui app.py
+        "$VENV/bin/ruff" check bench boundary_core pages tests ui app.py
+        "$VENV/bin/ruff" format --check bench boundary_core pages tests ui app.py
         exec "$VENV/bin/python" -m pytest -q "$@" ;;
   *) echo "usage: ./run.sh app|test" >&2; exit 2 ;;
 esac

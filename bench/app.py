@@ -16,7 +16,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from boundary_core.paths import ROOT
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -128,7 +129,6 @@ def add_arguments(parser) -> None:
 def core_timings() -> tuple[dict[str, list[float]], dict[str, dict[str, float]]]:
     """Seconds of the Explain page's cached call, first time per gallery image, model loaded,
     with the app's thread setting (``ui.compute`` sets one torch thread on CPU)."""
-    sys.path.insert(0, str(ROOT))
     from ui.compute import cached_explanation, cached_model, image_key
     from ui.sources import gallery_names, gallery_picture
 

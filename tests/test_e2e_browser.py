@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from boundary_core.bench.app import (
+from bench.app import (
     CHROMIUM,
     ERRORS,
     PANEL,

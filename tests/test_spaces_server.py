@@ -9,7 +9,7 @@ import re
 import urllib.request
 from pathlib import Path
 
-from boundary_core.bench.app import streamlit_server
+from bench.app import streamlit_server
 
 ROOT = Path(__file__).resolve().parents[1]
 

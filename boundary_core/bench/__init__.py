@@ -3,6 +3,8 @@
 Each module named in ``BENCHMARKS`` exposes ``add_arguments(parser)`` and ``run(args) -> str`` (a
 markdown body: tables plus one line per target saying met / not met). ``record`` writes it into
 BENCHMARKS.md under ``## NAME`` with the date and the machine, replacing the previous run's section.
+These benchmarks import only the core; the ones that drive the web app live in the top-level
+``bench`` package (``python -m bench app``) and record through the same ``record``.
 """
 
 import datetime
@@ -18,7 +20,6 @@ BENCHMARKS = {
     "explain": "boundary_core.bench.explain",
     "toy": "boundary_core.bench.toy",
     "evaluate": "boundary_core.bench.evaluate",
-    "app": "boundary_core.bench.app",
     "train": "boundary_core.bench.train",
     "repaint": "boundary_core.bench.repaint",
 }
@@ -32,8 +33,11 @@ def machine() -> str:
     )
 
 
-def record(name: str, body: str, path: str | Path = "BENCHMARKS.md") -> None:
-    """Replace (or append) the ``## name`` section of BENCHMARKS.md with ``body``."""
+def record(
+    name: str, body: str, path: str | Path = "BENCHMARKS.md", command: str | None = None
+) -> None:
+    """Replace (or append) the ``## name`` section of BENCHMARKS.md with ``body``; the section
+    names the ``command`` that measured it (default ``python -m boundary_core bench name``)."""
     path = Path(path)
     text = (
         path.read_text()
@@ -41,8 +45,8 @@ def record(name: str, body: str, path: str | Path = "BENCHMARKS.md") -> None:
         else "# Benchmarks\n\nMeasured numbers, newest run per benchmark.\n"
     )
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-    command = f"`python -m boundary_core bench {name}`"
-    section = f"## {name}\n\n_{stamp}; {machine()}; {command}_\n\n{body.strip()}\n"
+    command = command or f"python -m boundary_core bench {name}"
+    section = f"## {name}\n\n_{stamp}; {machine()}; `{command}`_\n\n{body.strip()}\n"
     pattern = re.compile(rf"^## {re.escape(name)}\n.*?(?=^## |\Z)", re.S | re.M)
     text = (
         pattern.sub(lambda _: section + "\n", text)

@@ -62,7 +62,8 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def weights_path(args) -> Path:
+def output_weights_path(args) -> Path:
+    """Where this run writes its weights: ``--out``, by default the catalogue's file for NAME."""
     out = args.out or MODELS_DIR / f"{args.model}.safetensors"
     if out.suffix != ".safetensors":
         raise ValueError(f"--out must end in .safetensors, got {out}")
@@ -77,7 +78,7 @@ def run(args) -> int:
     for name in ("test_n", "robust_n", "boundary_n"):
         if getattr(args, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be >= 1")
-    out = weights_path(args)
+    out = output_weights_path(args)
     if args.card_only:
         return measure(args, out)
     config = recipe(

@@ -1,3 +1,3 @@
 """Imports every module that registers models (each calls ``registry.register`` at import)."""
 
-from boundary_core.models import cifar10, shapes  # noqa: F401
+from boundary_core.models import cifar10, shapes, zoo  # noqa: F401

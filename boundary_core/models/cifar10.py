@@ -91,5 +91,6 @@ register(
         loader=load_cifar10_resnet18,
         description="CIFAR-10 ResNet-18 shipped with pyautoattack 0.2.0 (training undocumented).",
         card=_card(),
+        partner="cifar10-resnet50-l2-0.5",  # MadryLab's robust CIFAR-10 net (models/zoo.py)
     )
 )

@@ -21,6 +21,7 @@ DESCRIPTIONS = {
     "shapes-robust": "Small ResNet on the 64×64 shapes dataset, ℓ2 PGD adversarial training.",
 }
 FALLBACK_TRAINING = {"shapes-standard": "standard", "shapes-robust": "adversarial l2"}
+PARTNERS = {"shapes-standard": "shapes-robust", "shapes-robust": "shapes-standard"}
 
 
 def weights_path(name: str) -> Path:
@@ -52,5 +53,6 @@ for _name, _description in DESCRIPTIONS.items():
             loader=make_loader(_name),
             description=_description,
             card=_card,
+            partner=PARTNERS[_name],
         )
     )

@@ -7,7 +7,8 @@ import torch
 from conftest import LinearTwoClass
 
 from boundary_core.search import PaperBudget, find_boundary
-from boundary_core.search.geometry import batch_norm_l2, project_l2, random_in_ball
+from boundary_core.search.ddn import margin_and_gradient
+from boundary_core.search.geometry import batch_norm_l2, logit_margin, project_l2, random_in_ball
 from boundary_core.search.pgd import pgd_l2
 
 SMALL_BUDGET = PaperBudget(
@@ -128,6 +129,21 @@ def test_l2_geometry():
     assert norms.max() <= 2.0
     # Uniform in a disc of radius 2: P(‖δ‖ ≤ 1) = 1/4.
     assert math.isclose(float((norms <= 1).float().mean()), 0.25, abs_tol=0.03)
+
+
+def test_logit_margin_by_hand_and_its_gradient():
+    logits = torch.tensor([[3.0, 1.0, 2.5], [0.0, 4.0, -1.0], [2.0, 2.0, 0.0]])
+    labels = torch.tensor([0, 0, 1])
+    # own − best other: 3 − 2.5, 0 − 4, 2 − 2 (a tie is on the boundary)
+    torch.testing.assert_close(logit_margin(logits, labels), torch.tensor([0.5, -4.0, 0.0]))
+    weight = torch.tensor([[1.0, 0.0], [0.0, 2.0], [-1.0, -1.0]])  # f(x) = x Wᵀ, gradient rows W_k
+    model = torch.nn.Linear(2, 3, bias=False)
+    with torch.no_grad():
+        model.weight.copy_(weight)
+    x = torch.tensor([[2.0, 0.5], [0.1, 3.0]])
+    margin, gradient = margin_and_gradient(model, x, torch.tensor([0, 0]))
+    torch.testing.assert_close(margin, torch.tensor([1.0, -5.9]))  # 2 − 1, 0.1 − 6 (k = 1 wins)
+    torch.testing.assert_close(gradient, torch.stack([weight[0] - weight[1]] * 2))
 
 
 class TwoWalls(torch.nn.Module):

@@ -1,5 +1,8 @@
 """Exact straight paths, IG and BIG on the toy net: completeness, length weighting, Captum."""
 
+import dataclasses
+import math
+
 import numpy as np
 import pytest
 import shapely
@@ -38,6 +41,19 @@ def test_big_satisfies_completeness(setup, query):
     assert explanation.big.sum() == pytest.approx(logits[0, c] - logits[1, c], abs=1e-9)
     baseline_logits = logits_numpy(weights, np.array([[-1.0, -1.0]]))[0]
     assert explanation.ig.sum() == pytest.approx(logits[0, c] - baseline_logits[c], abs=1e-9)
+
+
+def test_sm_bsm_numbers_by_hand(setup):
+    model, _, geometry = setup
+    explanation = explain_query(model, geometry, QUERIES[0])
+    by_hand = dataclasses.replace(
+        explanation, sm=np.array([3.0, 4.0]), bsm=np.array([4.0, 3.0])
+    )  # ‖(−1, 1)‖ = √2, cos = 24/25
+    assert by_hand.sm_bsm_distance == pytest.approx(math.sqrt(2))
+    assert by_hand.sm_bsm_cosine == pytest.approx(24 / 25)
+    assert math.isnan(dataclasses.replace(by_hand, sm=np.zeros(2)).sm_bsm_cosine)
+    no_boundary = dataclasses.replace(by_hand, bsm=None)
+    assert math.isnan(no_boundary.sm_bsm_distance) and math.isnan(no_boundary.sm_bsm_cosine)
 
 
 @pytest.mark.parametrize("query", QUERIES)

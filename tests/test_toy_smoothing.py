@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from boundary_core.attributions import saliency
 from boundary_core.toy import ToyTrainConfig, make_data, train_mlp
 from boundary_core.toy.er import (
     ErNet,
@@ -15,7 +16,7 @@ from boundary_core.toy.er import (
     smoothed_relu_monte_carlo,
     theorem_bound,
 )
-from boundary_core.toy.smoothing import SmoothedModel, saliency, sm_bsm_curve
+from boundary_core.toy.smoothing import SmoothedModel, mean_alignment, sampled_grid, sm_bsm_curve
 
 
 @pytest.mark.parametrize("s", [0.25, 1.0, 3.0])
@@ -77,3 +78,22 @@ def test_sm_bsm_curve_finds_a_boundary_at_every_sigma():
     curve = sm_bsm_curve(model, queries, [0.0, 0.3], samples=32)
     assert curve.found == (1.0, 1.0)
     assert np.isfinite(curve.distance).all() and all(-1 <= c <= 1 for c in curve.cosine)
+
+
+def test_mean_alignment_by_hand_leaves_zero_maps_out_of_the_cosine():
+    sm = torch.tensor([[3.0, 4.0], [1.0, 0.0], [0.0, 0.0]], dtype=torch.float64)
+    bsm = torch.tensor([[3.0, 4.0], [0.0, 2.0], [1.0, 0.0]], dtype=torch.float64)
+    distance, cosine = mean_alignment(sm, bsm)
+    assert distance == pytest.approx((0.0 + math.sqrt(5) + 1.0) / 3)  # every pair counts
+    assert cosine == pytest.approx((1.0 + 0.0) / 2)  # cos 1 and 0; the zero SM has no cosine
+    assert math.isnan(mean_alignment(sm[2:], bsm[2:])[1])
+
+
+def test_sampled_grid_margins_are_own_logit_minus_best_other():
+    model = train_mlp(make_data("three_blobs"), (8,), config=ToyTrainConfig(epochs=20))
+    grid = sampled_grid(model, (-1.0, 1.0, -0.5, 0.5), 0.0, resolution=5)
+    points = np.stack(np.meshgrid(grid.xs, grid.ys), axis=-1).reshape(-1, 2)  # (25, 2)
+    logits = model(torch.as_tensor(points)).detach().numpy()  # (25, 3)
+    for c in range(3):
+        best_other = np.delete(logits, c, axis=1).max(axis=1)
+        np.testing.assert_allclose(grid.margins[c].ravel(), logits[:, c] - best_other)

@@ -14,6 +14,7 @@ from boundary_core.search.geometry import (
     Bounds,
     batch_norm_l2,
     clamp_bounds,
+    logit_margin,
     normalize_l2,
     per_sample,
 )
@@ -23,10 +24,7 @@ from boundary_core.search.pgd import loss_gradient
 def margin_and_gradient(model: nn.Module, x: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
     """Logit margin ``f_c − max_{k≠c} f_k`` ``(B,)`` and its input gradient ``(B, ...)``."""
     x = x.detach().requires_grad_(True)
-    logits = model(x)
-    own = logits.gather(1, labels[:, None]).squeeze(1)
-    others = logits.scatter(1, labels[:, None], float("-inf")).amax(dim=1)
-    margin = own - others
+    margin = logit_margin(model(x), labels)
     (gradient,) = torch.autograd.grad(margin.sum(), x)
     return margin.detach(), gradient
 

@@ -1,4 +1,5 @@
-"""ℓ2 geometry on batches: per-sample norms, projection, normalised directions, clamping.
+"""ℓ2 geometry on batches: per-sample norms, projection, normalised directions, clamping, and
+the logit margin whose zero set is the decision boundary.
 
 Every tensor here is ``(B, ...)``; norms are taken over all dimensions but the first.
 """
@@ -30,6 +31,14 @@ def project_l2(delta: Tensor, eps: Tensor | float) -> Tensor:
     norms = batch_norm_l2(delta)
     factor = torch.where(norms > eps, eps / norms.clamp_min(1e-12), torch.ones_like(norms))
     return delta * per_sample(factor, delta)
+
+
+def logit_margin(logits: Tensor, labels: Tensor) -> Tensor:
+    """``f_c − max_{k≠c} f_k`` per row: ``(B, K), (B,) -> (B,)``; > 0 where ``c`` wins, 0 on the
+    boundary. Needs K ≥ 2."""
+    own = logits.gather(1, labels[:, None]).squeeze(1)
+    others = logits.scatter(1, labels[:, None], float("-inf")).amax(dim=1)
+    return own - others
 
 
 def clamp_bounds(x: Tensor, bounds: Bounds) -> Tensor:

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from boundary_core.metrics import cosine_distance, l2_distance
 from boundary_core.search import BoundaryResult, find_boundary
 from boundary_core.toy.boundary import (
     BoundarySegments,
@@ -67,16 +68,14 @@ class ToyExplanation:
 
     @property
     def sm_bsm_distance(self) -> float:
-        """‖SM − BSM‖ (paper Table 1); NaN without a boundary point."""
-        return float("nan") if self.bsm is None else float(np.linalg.norm(self.sm - self.bsm))
+        """‖SM − BSM‖ (paper Table 1, ``metrics.l2_distance``); NaN without a boundary point."""
+        return float("nan") if self.bsm is None else l2_distance(self.sm, self.bsm)
 
     @property
     def sm_bsm_cosine(self) -> float:
-        """cos(SM, BSM); NaN without a boundary point or with a zero vector."""
-        if self.bsm is None:
-            return float("nan")
-        norms = np.linalg.norm(self.sm) * np.linalg.norm(self.bsm)
-        return float(self.sm @ self.bsm / norms) if norms > 0 else float("nan")
+        """cos(SM, BSM) = 1 − ``metrics.cosine_distance``; NaN without a boundary point or with a
+        zero vector."""
+        return float("nan") if self.bsm is None else 1.0 - cosine_distance(self.sm, self.bsm)
 
     def __repr__(self) -> str:
         distance = "none" if self.boundary is None else f"{self.boundary.distance:.4g}"

@@ -12,7 +12,10 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from boundary_core.attributions import saliency
+from boundary_core.metrics import cosine_distance_batch, l2_distance_batch
 from boundary_core.search import find_boundary
+from boundary_core.search.geometry import logit_margin
 from boundary_core.toy.threads import single_threaded
 
 
@@ -35,21 +38,26 @@ class SmoothedModel(nn.Module):
         return logits.reshape(x.shape[0], self.noise.shape[0], -1).mean(dim=1)
 
 
-def saliency(model: nn.Module, x: Tensor, labels: Tensor) -> Tensor:
-    """∂f_label/∂x per row: ``(B, 2)``."""
-    x = x.detach().requires_grad_(True)
-    (gradient,) = torch.autograd.grad(model(x).gather(1, labels[:, None]).sum(), x)
-    return gradient
-
-
 @dataclass(frozen=True)
 class SmoothingCurve:
     """Per σ, over the queries where a boundary point was found: mean ‖SM − BSM‖ and cosine."""
 
     sigmas: tuple[float, ...]
     distance: tuple[float, ...]  # mean ‖SM_σ(x) − SM_σ(x'_σ)‖
-    cosine: tuple[float, ...]  # mean cos(SM_σ(x), SM_σ(x'_σ))
+    cosine: tuple[float, ...]  # mean cos(SM_σ(x), SM_σ(x'_σ)) over the pairs with no zero map
     found: tuple[float, ...]  # fraction of queries with a boundary point
+
+
+def mean_alignment(sm: Tensor, bsm: Tensor) -> tuple[float, float]:
+    """Mean ‖SM − BSM‖ and mean cos(SM, BSM) over rows ``(F, 2)``, by the core's metrics.
+
+    cos = 1 − ``cosine_distance``; a pair with a zero map has no cosine (NaN, the metrics' rule)
+    and is left out of the cosine mean (NaN when every pair has one).
+    """
+    mean_distance = float(l2_distance_batch(sm, bsm).mean())
+    cos = 1.0 - cosine_distance_batch(sm, bsm)  # (F,)
+    defined = cos[~np.isnan(cos)]
+    return mean_distance, float(defined.mean()) if defined.size else float("nan")
 
 
 @single_threaded
@@ -68,11 +76,14 @@ def sm_bsm_curve(
         result = find_boundary(smoothed, x, preset="fast", bounds=None, seed=seed)
         ok = result.found
         labels = result.original_label
-        sm = saliency(smoothed, x[ok], labels[ok])
-        bsm = saliency(smoothed, result.point[ok], labels[ok])
-        distance.append(float((sm - bsm).norm(dim=1).mean()) if ok.any() else float("nan"))
-        cos = torch.nn.functional.cosine_similarity(sm, bsm, dim=1)
-        cosine.append(float(cos.mean()) if ok.any() else float("nan"))
+        if ok.any():
+            sm = saliency(smoothed, x[ok], labels[ok])  # (F, 2)
+            bsm = saliency(smoothed, result.point[ok], labels[ok])  # (F, 2)
+            mean_distance, mean_cosine = mean_alignment(sm, bsm)
+        else:
+            mean_distance = mean_cosine = float("nan")
+        distance.append(mean_distance)
+        cosine.append(mean_cosine)
         found.append(float(ok.double().mean()))
     return SmoothingCurve(tuple(map(float, sigmas)), tuple(distance), tuple(cosine), tuple(found))
 
@@ -97,8 +108,8 @@ def sampled_grid(
     points = torch.as_tensor(np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2))  # (n², 2)
     smoothed = SmoothedModel(model, sigma, samples=samples, seed=seed) if sigma > 0 else model
     logits = smoothed(points)  # (n², K)
-    margins = []
-    for c in range(logits.shape[1]):
-        others = torch.cat([logits[:, :c], logits[:, c + 1 :]], dim=1).amax(dim=1)
-        margins.append((logits[:, c] - others).reshape(resolution, resolution).numpy())
-    return SampledGrid(xs, ys, np.stack(margins))
+    margins = [
+        logit_margin(logits, torch.full((len(points),), c)).reshape(resolution, resolution)
+        for c in range(logits.shape[1])
+    ]  # K × (n, n)
+    return SampledGrid(xs, ys, torch.stack(margins).numpy())

@@ -38,8 +38,9 @@ def read_tensors(path: str | Path) -> dict:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         raise CheckpointError(refusal_message(path, error)) from None
-    except RuntimeError as error:  # e.g. not a torch file at all, or a truncated zip
-        raise CheckpointError(f"{path.name} is not a readable weights file: {error}") from None
+    except Exception as error:  # not a torch file at all, a truncated zip, a garbled pickle
+        reason = f"{type(error).__name__}: {error}".splitlines()[0]
+        raise CheckpointError(f"{path.name} is not a readable weights file ({reason})") from None
 
 
 def refusal_message(path: Path, error: Exception) -> str:

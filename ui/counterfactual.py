@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from boundary_core.boxes import Box
 from boundary_core.methods import label as method_label
-from boundary_core.metrics.maps import box_mask, reduce_channels
+from boundary_core.metrics import energy_game
 from ui.compute import cached_prediction, image_key
 from ui.panels import image_rgb, upscale
 from ui.sources import Picture, erase_rectangle, without_distractor
@@ -20,7 +21,7 @@ FILLS = ("mean", "black", "white", "blur")
 @dataclass(frozen=True)
 class Erasure:
     image: np.ndarray  # (3, H, W) the edited input
-    box: tuple[int, int, int, int]  # the erased region's bounding box
+    box: Box  # the erased region's bounding box
     description: str
 
 
@@ -52,11 +53,11 @@ def erase_controls(picture: Picture) -> Erasure:
     return Erasure(erase_rectangle(picture.image, box, fill), box, f"rectangle filled ({fill})")
 
 
-def share_inside(attribution: np.ndarray, box) -> float:
-    """Fraction of a map's positive attribution that falls inside ``box`` (NaN: no positives)."""
-    g = np.maximum(reduce_channels(attribution, "sum"), 0.0)
-    total = g.sum()
-    return float(g[box_mask(box, g.shape)].sum() / total) if total > 0 else float("nan")
+def share_inside(attribution: np.ndarray, box: Box) -> float:
+    """Fraction of a map's positive attribution inside ``box``: the energy game (EG, App. B.1),
+    ``boundary_core.metrics.energy_game`` with its NaN rules (no positives, an all-zero or
+    non-finite map, an empty box or one covering the whole image)."""
+    return energy_game(attribution, box)
 
 
 def claims_frame(maps: dict[str, np.ndarray], box) -> pd.DataFrame:

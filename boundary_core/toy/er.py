@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from boundary_core.attributions import saliency
+from boundary_core.metrics import l2_distance
 from boundary_core.search import find_boundary
 from boundary_core.toy.threads import single_threaded
 
@@ -69,12 +71,6 @@ class OneLayerCurve:
     distance: tuple[float, ...]  # r = ‖x − x'‖
 
 
-def _saliency(model: nn.Module, x: Tensor, label: int) -> Tensor:
-    x = x.detach().requires_grad_(True)
-    (gradient,) = torch.autograd.grad(model(x)[:, label].sum(), x)
-    return gradient
-
-
 @single_threaded
 def one_layer_curve(weight: Tensor, bias: Tensor, query: Tensor, sigmas) -> OneLayerCurve:
     """Corollary 3.4 on a concrete one-layer net: measured saliency gap vs the bound, per σ.
@@ -98,8 +94,9 @@ def one_layer_curve(weight: Tensor, bias: Tensor, query: Tensor, sigmas) -> OneL
         if not bool(result.found[0]):
             measured.append(math.nan)
             continue
-        gap = _saliency(net, x, label) - _saliency(net, result.point, label)
-        measured.append(float(gap.norm()))
+        target = torch.tensor([label])
+        sm, bsm = saliency(net, x, target), saliency(net, result.point, target)
+        measured.append(l2_distance(sm, bsm))
     return OneLayerCurve(
         tuple(map(float, sigmas)), tuple(measured), tuple(bounds), tuple(distances)
     )

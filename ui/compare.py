@@ -5,11 +5,12 @@ import pandas as pd
 import streamlit as st
 
 from boundary_core.methods import label
+from boundary_core.models import shipped_pair
 from ui.compute import alignment
 from ui.panels import HeatmapStyle, heatmap, image_rgb, upscale
 from ui.sources import Picture
 
-PAIR = ("shapes-standard", "shapes-robust")
+PAIR = shipped_pair()  # (standard, robust), from the registry
 FIGURE3 = ("sm", "bsm", "ig_black", "big")  # the paper's Figure 3/4 columns
 
 

@@ -58,8 +58,17 @@ def image_controls(domains=tuple(DOMAINS), fixed_model: str | None = None) -> Im
     an unusable upload comes back as ``error``, never as an exception."""
     domain = _select("Images", "domain", list(domains), format_func=DOMAINS.get)
     if fixed_model is None:
-        options = models_for(domain, [spec.name for spec in list_models()])
-        model = _select("Model", "model", options, help="Registered models; all run offline.")
+        ready = [spec.name for spec in list_models() if spec.available]
+        waiting = len(list_models()) - len(ready)
+        options = models_for(domain, ready)
+        model = _select(
+            "Model",
+            "model",
+            options,
+            help="Registered models that are on this machine (shipped or downloaded); "
+            f"{waiting} more need a download first "
+            "(`python -m boundary_core models download NAME`).",
+        )
         spec = get_spec(model)
         st.caption(f"{spec.dataset} · {'×'.join(map(str, spec.input_size))} · {spec.training}")
     else:

@@ -16,10 +16,11 @@ from boundary_core.evaluation.tables import (
     table5,
 )
 from boundary_core.methods import label
+from boundary_core.models import shipped_pair
 from boundary_core.paths import RESULTS_DIR
 
-SHIPPED = ("shapes-standard", "shapes-robust")
-PAPER_ROW = {"shapes-standard": "standard", "shapes-robust": "robust"}
+SHIPPED = shipped_pair()  # (standard, robust), from the registry
+PAPER_ROW = dict(zip(SHIPPED, ("standard", "robust"), strict=True))  # which paper row to show
 
 
 def load_summary(name: str, folder: Path | None = None) -> dict | None:

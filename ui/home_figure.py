@@ -15,12 +15,12 @@ from PIL import Image, ImageDraw
 from boundary_core.explain import explain_image
 from boundary_core.heatmap import paper_overlay
 from boundary_core.metrics import energy_game
-from boundary_core.models import get_spec, load_model
+from boundary_core.models import get_spec, load_model, shipped_pair
 from boundary_core.paths import HOME_DIR as OUT
 from ui.panels import image_rgb, upscale
 from ui.sources import shapes_names, shapes_picture
 
-PAIR = ("shapes-standard", "shapes-robust")
+PAIR = shipped_pair()  # (standard, robust), from the registry
 
 
 def big_maps(name: str) -> dict:

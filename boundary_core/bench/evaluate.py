@@ -17,6 +17,7 @@ import torch
 from boundary_core.device import default_device
 from boundary_core.evaluation import evaluate_model
 from boundary_core.evaluation.tables import paper_comparison
+from boundary_core.models import shipped_pair
 from boundary_core.paths import RESULTS_DIR
 
 TARGET_SECONDS = 15 * 60
@@ -24,7 +25,7 @@ TARGET_IMAGES = 500
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--models", nargs="+", default=["shapes-standard", "shapes-robust"])
+    parser.add_argument("--models", nargs="+", default=list(shipped_pair()))
     parser.add_argument("--n", type=int, default=TARGET_IMAGES)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--out-dir", type=Path, default=RESULTS_DIR, help="JSON results go here")

@@ -17,7 +17,7 @@ import torch
 from boundary_core.data.shapes import TEST_SEED, test_split
 from boundary_core.data.shapes_repaint import repaint_distances
 from boundary_core.data.shapes_scene import POLARITIES
-from boundary_core.models import load_model
+from boundary_core.models import load_model, shipped_pair
 from boundary_core.training import RECIPES
 from boundary_core.training_card import boundary_distances, predictions
 
@@ -31,7 +31,7 @@ BOOTSTRAP = 2000
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--models", nargs="+", default=["shapes-standard", "shapes-robust"])
+    parser.add_argument("--models", nargs="+", default=list(shipped_pair()))
     parser.add_argument("--n", type=int, default=500, help="test images")
 
 

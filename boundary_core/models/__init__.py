@@ -1,3 +1,21 @@
-from boundary_core.models.registry import ModelSpec, get_spec, list_models, load_model, register
+from boundary_core.models.registry import (
+    ModelSpec,
+    default_pair,
+    get_spec,
+    list_models,
+    load_model,
+    pairs,
+    register,
+    shipped_pair,
+)
 
-__all__ = ["ModelSpec", "get_spec", "list_models", "load_model", "register"]
+__all__ = [
+    "ModelSpec",
+    "default_pair",
+    "get_spec",
+    "list_models",
+    "load_model",
+    "pairs",
+    "register",
+    "shipped_pair",
+]

@@ -189,6 +189,15 @@ def default_pair(dataset: str | None = None) -> tuple[str, str]:
     return candidates[0]
 
 
+def shipped_pair() -> tuple[str, str]:
+    """The (standard, robust) pair that ships with the repository (both offline): what the pages
+    and benchmarks show when nothing has been downloaded."""
+    for pair in pairs():
+        if all(get_spec(name).offline for name in pair):
+            return pair
+    raise ValueError("no shipped standard/robust pair is registered")
+
+
 def load_model(name: str, device: torch.device | str = "cpu") -> nn.Module:
     """Build the named model in eval mode on ``device`` with gradients off for its parameters."""
     model = get_spec(name).loader()

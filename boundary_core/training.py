@@ -60,8 +60,8 @@ class TrainConfig:
 # per step and lifted the robust model at ε = 2 from 86.6% to 93.4% clean accuracy (36-40
 # epochs); at (16, 32, 64), ε = 1.5 gave 94.8% but a median boundary distance of only 2.19.
 # Robust ε = 2.9 for 62 epochs: the largest ε tried that kept ≥ 90% clean accuracy (91.8%, seed 0;
-# seed 1 gave 84.0%, as ε = 2.8 × 58 did with seed 1 (83.7%) where seed 0 gave 91.4%: README, "How
-# the robust recipe was chosen").
+# seed 1 gave 84.0%, as ε = 2.8 × 58 did with seed 1 (83.7%) where seed 0 gave 91.4%:
+# docs/models.md, "How the robust recipe was chosen").
 # ε in pixel units for 64×64×3 inputs.
 _COMMON = {
     "optimizer": "adamw",
@@ -112,7 +112,6 @@ def adversarial_inputs(
             labels,
             eps=eps,
             steps=steps,
-            step_size=2.5 * eps / steps,
             generator=generator,
         )
     finally:

@@ -45,7 +45,7 @@ def ddn_l2(
     x: Tensor,
     labels: Tensor,
     *,
-    steps: int = 100,
+    steps: int,
     init_radius: Tensor | None = None,
     init_delta: Tensor | None = None,
     gamma: float = 0.05,

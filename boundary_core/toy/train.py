@@ -62,7 +62,6 @@ def train_mlp(
                 data.y,
                 eps=eps,
                 steps=config.pgd_steps,
-                step_size=2.5 * eps / config.pgd_steps,
                 bounds=None,
                 generator=generator,
             )

@@ -84,12 +84,13 @@ def image_controls(domains=tuple(DOMAINS), fixed_model: str | None = None) -> Im
         if data is None:
             return ImageChoice(domain, model, None)
         try:
-            return ImageChoice(domain, model, upload_picture(data, size))
+            picture = upload_picture(data, size, crop_fraction=spec.crop_fraction)
+            return ImageChoice(domain, model, picture)
         except ValueError as error:
             return ImageChoice(domain, model, None, str(error))
     key = "photo" if domain == "photos" else "shape"
     name = _select("Gallery image", key, gallery_names(domain))
-    return ImageChoice(domain, model, gallery_picture(domain, name, size))
+    return ImageChoice(domain, model, gallery_picture(domain, name, size, spec.crop_fraction))
 
 
 def search_controls() -> tuple[str, int | None]:

@@ -64,8 +64,8 @@ def _resize_box(box, source: int, size: int):
     return tuple(int(round(v * scale)) for v in box)
 
 
-def photo_picture(name: str, size: int) -> Picture:
-    return Picture(load_photo(name, size).numpy(), name)
+def photo_picture(name: str, size: int, crop_fraction: float = 1.0) -> Picture:
+    return Picture(load_photo(name, size, crop_fraction).numpy(), name)
 
 
 def shapes_picture(name: str, size: int = 64) -> Picture:
@@ -88,15 +88,21 @@ def shapes_picture(name: str, size: int = 64) -> Picture:
     )
 
 
-def upload_picture(data: bytes, size: int, name: str = "upload") -> Picture:
+def upload_picture(
+    data: bytes, size: int, name: str = "upload", crop_fraction: float = 1.0
+) -> Picture:
     """Uploaded bytes → Picture; raises ValueError with a clear reason for bad input."""
     if not data:
         raise ValueError("the file is empty")
-    return Picture(preprocess(read_image_bytes(data), size).numpy(), name)
+    return Picture(preprocess(read_image_bytes(data), size, crop_fraction).numpy(), name)
 
 
-def gallery_picture(domain: str, name: str, size: int) -> Picture:
-    return photo_picture(name, size) if domain == "photos" else shapes_picture(name, size)
+def gallery_picture(domain: str, name: str, size: int, crop_fraction: float = 1.0) -> Picture:
+    """A gallery picture for a model of input ``size`` (photos keep ``crop_fraction`` of their
+    shorter side, as the model's preprocessing does; shapes images are shown whole)."""
+    if domain == "photos":
+        return photo_picture(name, size, crop_fraction)
+    return shapes_picture(name, size)
 
 
 def without_distractor(picture: Picture) -> np.ndarray | None:

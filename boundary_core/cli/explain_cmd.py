@@ -58,7 +58,7 @@ def run(args) -> int:
     apply_thread_policy(args.threads)
     spec = get_spec(args.model)
     device = default_device()
-    x = load_image(args.image, spec.input_size[1]).to(device)
+    x = load_image(args.image, spec.input_size[1], spec.crop_fraction).to(device)
     model = load_model(args.model, device)
     settings = Settings(agi_variant=args.agi_variant, seed=args.seed)
     explanation = explain_image(

@@ -53,17 +53,22 @@ def to_rgb_uint8(array: np.ndarray) -> np.ndarray:
     return np.round(values * 255).astype(np.uint8)
 
 
-def center_square(array: np.ndarray) -> np.ndarray:
-    """Largest centred square crop of an ``(H, W, C)`` array."""
+def center_square(array: np.ndarray, fraction: float = 1.0) -> np.ndarray:
+    """Centred square crop of an ``(H, W, C)`` array, ``fraction`` of its shorter side (1: the
+    largest square; ImageNet's resize 256 + centre crop 224 keeps 224/256 = 0.875)."""
+    if not 0.0 < fraction <= 1.0:
+        raise ValueError(f"crop fraction must be in (0, 1], got {fraction}")
     height, width = array.shape[:2]
-    side = min(height, width)
+    side = max(1, round(min(height, width) * fraction))
     top, left = (height - side) // 2, (width - side) // 2
     return array[top : top + side, left : left + side]
 
 
-def preprocess(array: np.ndarray, size: int) -> torch.Tensor:
-    """Image array → ``(3, size, size)`` float32 in ``[0, 1]`` (centre crop, bicubic resize)."""
-    square = center_square(to_rgb_uint8(array))
+def preprocess(array: np.ndarray, size: int, crop_fraction: float = 1.0) -> torch.Tensor:
+    """Image array → ``(3, size, size)`` float32 in ``[0, 1]``: a centred square of
+    ``crop_fraction`` of the shorter side (a model's ``ModelSpec.crop_fraction``), bicubic resize.
+    """
+    square = center_square(to_rgb_uint8(array), crop_fraction)
     resized = Image.fromarray(square).resize((size, size), Image.Resampling.BICUBIC)
     return (
         torch.from_numpy(np.asarray(resized, dtype=np.float32) / 255.0)
@@ -104,9 +109,9 @@ def read_image_bytes(data: bytes) -> np.ndarray:
         raise ValueError(f"could not decode image (truncated or corrupt?): {error}") from None
 
 
-def load_image(path: str | Path, size: int) -> torch.Tensor:
+def load_image(path: str | Path, size: int, crop_fraction: float = 1.0) -> torch.Tensor:
     """Read an image file and preprocess it to ``(3, size, size)`` in ``[0, 1]``."""
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no such image file: {path}")
-    return preprocess(read_image_bytes(path.read_bytes()), size)
+    return preprocess(read_image_bytes(path.read_bytes()), size, crop_fraction)

@@ -53,9 +53,9 @@ def photo_array(name: str) -> np.ndarray:
     return array
 
 
-def load_photo(name: str, size: int = 32) -> torch.Tensor:
+def load_photo(name: str, size: int = 32, crop_fraction: float = 1.0) -> torch.Tensor:
     """The named gallery photo preprocessed to ``(3, size, size)`` in ``[0, 1]``."""
-    return preprocess(photo_array(name), size)
+    return preprocess(photo_array(name), size, crop_fraction)
 
 
 def photo_set(size: int = 32, variants: int = 4) -> tuple[torch.Tensor, list[str]]:

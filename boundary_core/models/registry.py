@@ -55,6 +55,11 @@ class Preprocessing:
     def describe(self) -> str:
         return f"resize {self.resize}, centre crop {self.crop}"
 
+    @property
+    def crop_fraction(self) -> float:
+        """The share of the shorter side the centre crop keeps (224/256 = 0.875)."""
+        return self.crop / self.resize
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -92,6 +97,11 @@ class ModelSpec:
         from boundary_core.models import download
 
         return download.is_available(self.name, self.source)
+
+    @property
+    def crop_fraction(self) -> float:
+        """What ``data.images.preprocess`` keeps of a photo's shorter side for this model."""
+        return self.preprocessing.crop_fraction if self.preprocessing else 1.0
 
     def summary(self) -> dict:
         """JSON-friendly description (what ``models --json`` prints)."""

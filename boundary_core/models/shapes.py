@@ -15,12 +15,17 @@ from boundary_core.data.shapes_draw import SHAPE_CLASSES
 from boundary_core.models.registry import ModelSpec, register
 from boundary_core.models.shapes_net import load_shapes_net
 from boundary_core.paths import MODELS_DIR
+from boundary_core.training import LADDER_EPSILONS, RECIPES
 
 DESCRIPTIONS = {
     "shapes-standard": "Small ResNet on the 64×64 shapes dataset, standard training.",
     "shapes-robust": "Small ResNet on the 64×64 shapes dataset, ℓ2 PGD adversarial training.",
 }
-FALLBACK_TRAINING = {"shapes-standard": "standard", "shapes-robust": "adversarial l2"}
+for _eps in LADDER_EPSILONS:  # the offline robustness ladder; registered when its weights ship
+    DESCRIPTIONS[f"shapes-robust-l2-{_eps:g}"] = (
+        f"Small ResNet on the 64×64 shapes dataset, ℓ2 PGD adversarial training at ε = {_eps:g} "
+        "(robustness ladder: 30 epochs, where shapes-robust had 62)."
+    )
 PARTNERS = {"shapes-standard": "shapes-robust", "shapes-robust": "shapes-standard"}
 
 
@@ -41,18 +46,24 @@ def make_loader(name: str):
 
 
 for _name, _description in DESCRIPTIONS.items():
+    if _name not in PARTNERS and not weights_path(_name).exists():
+        continue
     _card = read_card(_name)
+    _recipe = RECIPES[_name]
     register(
         ModelSpec(
             name=_name,
             dataset="shapes64",
             input_size=(3, 64, 64),
             class_names=SHAPE_CLASSES,
-            training=_card.get("training", FALLBACK_TRAINING[_name]),
+            training=_card.get("training", _recipe.training),
             offline=True,
             loader=make_loader(_name),
             description=_description,
             card=_card,
-            partner=PARTNERS[_name],
+            partner=PARTNERS.get(_name),
+            family="shapes",
+            epsilon=_recipe.eps,
+            norm="l2",
         )
     )

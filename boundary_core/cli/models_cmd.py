@@ -3,8 +3,8 @@
 
 import json
 
-from boundary_core.models import get_spec, list_models, load_model
-from boundary_core.models.download import fetch
+from boundary_core.models import get_spec, list_models
+from boundary_core.models.download import download_model
 
 
 def register(subparsers) -> None:
@@ -42,7 +42,6 @@ def run_download(args) -> int:
     if spec.source is None:
         print(f"{spec.name} ships with the repository: nothing to download")
         return 0
-    path = fetch(spec.source)
-    load_model(spec.name)
+    path = download_model(spec.name)
     print(f"{spec.name}: {path} ({spec.summary()['integrity']})")
     return 0

@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from boundary_core.models.registry import Source
 
-Progress = Callable[[int, int | None], None]  # (bytes so far, total bytes or None)
+DownloadProgress = Callable[[int, int | None], None]  # (bytes so far, total bytes or None)
 _URL_LOCK = threading.Lock()  # torch.hub's progress bar is a module global: one URL fetch at a time
 
 
@@ -112,7 +112,7 @@ def _write_record(source: Source, digest: str) -> None:
     _record_path(source).write_text(json.dumps(record))
 
 
-def fetch(source: Source, *, progress: Progress | None = None) -> Path:
+def fetch(source: Source, *, progress: DownloadProgress | None = None) -> Path:
     """Return the checked local path of ``source``'s file, downloading it when missing.
 
     A file already at :func:`file_path` (downloaded before, or placed there by hand) is checked
@@ -139,12 +139,26 @@ def fetch(source: Source, *, progress: Progress | None = None) -> Path:
     return path
 
 
+def download_model(name: str, *, progress: DownloadProgress | None = None) -> Path:
+    """Fetch and check the named model's weights, then load them once through the safe loader
+    (which writes the tensors-only copy later loads read). What ``models download`` and the
+    pages' download buttons call."""
+    from boundary_core.models.registry import get_spec, load_model
+
+    spec = get_spec(name)
+    if spec.source is None:
+        raise ValueError(f"{name} ships with the repository: nothing to download")
+    path = fetch(spec.source, progress=progress)
+    load_model(name)
+    return path
+
+
 def offline_message(source: Source, reason: object) -> str:
     place = file_path(source)
     return f"needs network to fetch {source.location} ({reason}); or place the file at {place}"
 
 
-def _progress_bar(progress: Progress | None, finals: list | None = None) -> type[tqdm]:
+def _progress_bar(progress: DownloadProgress | None, finals: list | None = None) -> type[tqdm]:
     """A tqdm class that reports each update to ``progress`` (for st.progress in the app) and
     appends ``(bytes received, bytes announced)`` to ``finals`` when it closes."""
 
@@ -164,7 +178,7 @@ def _progress_bar(progress: Progress | None, finals: list | None = None) -> type
     return ReportingBar
 
 
-def _fetch_url(source: Source, path: Path, progress: Progress | None) -> None:
+def _fetch_url(source: Source, path: Path, progress: DownloadProgress | None) -> None:
     """torch.hub's downloader into a staging name, moved to ``path`` only when complete.
 
     ``download_url_to_file`` stops quietly when a server closes before its announced
@@ -204,7 +218,7 @@ def _fetch_url(source: Source, path: Path, progress: Progress | None) -> None:
             staging.unlink(missing_ok=True)
 
 
-def _fetch_hub(source: Source, path: Path, progress: Progress | None) -> None:
+def _fetch_hub(source: Source, path: Path, progress: DownloadProgress | None) -> None:
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import (
         HfHubHTTPError,

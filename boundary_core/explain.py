@@ -5,7 +5,6 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -22,8 +21,7 @@ from boundary_core.methods import (
     parse_methods,
 )
 from boundary_core.search import BoundaryResult, find_boundary
-
-Progress = Callable[[float, str], None]
+from boundary_core.search.find import Progress
 
 
 @dataclass(frozen=True)

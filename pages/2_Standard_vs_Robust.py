@@ -1,9 +1,18 @@
-"""Standard vs robust: one image through both shapes models (paper Fig. 3/4, Table 1)."""
+"""Standard vs robust: one image through any two models of one dataset (paper Fig. 3/4,
+Table 1)."""
 
 import streamlit as st
 
-from ui.compare import PAIR, alignment_table, figure3_grid
-from ui.controls import device_caption, heatmap_controls, image_controls, search_controls, share
+from boundary_core.models import get_spec
+from ui.compare import alignment_table, download_prompt, figure3_grid
+from ui.controls import (
+    device_caption,
+    heatmap_controls,
+    image_controls,
+    pair_controls,
+    search_controls,
+    share,
+)
 from ui.state import app_navigation, friendly_errors
 from ui.views import explain
 
@@ -11,23 +20,31 @@ st.set_page_config(page_title="Standard vs Robust · Boundary Attribution Explor
 app_navigation()
 st.title("Standard vs robust")
 st.markdown(
-    "The same image through a standard and an adversarially robust model of the same "
-    "architecture. The paper's claim: on the robust model SM already looks like BSM and IG like "
-    "BIG, because its gradients point towards the nearest boundary."
+    "The same image through a standard and an adversarially robust model of the same dataset "
+    "(any registered pair: the shipped shapes pair works offline; the ImageNet ResNet-50s are "
+    "downloaded on demand). The paper's claim: on the robust model SM already looks like BSM "
+    "and IG like BIG, because its gradients point towards the nearest boundary."
 )
 
 with friendly_errors("the comparison"):
     with st.sidebar:
-        choice = image_controls(("shapes", "upload"), fixed_model=PAIR[0])
+        pair = pair_controls()
+        domains = (
+            ("shapes", "upload")
+            if get_spec(pair[0]).dataset == "shapes64"
+            else ("photos", "upload")
+        )
+        choice = image_controls(domains, fixed_model=pair[0])
         preset, steps = search_controls()
         style = heatmap_controls()
     share()
     device_caption()
+    download_prompt(pair)
     picture = choice.picture_or_stop(
-        "Upload an image (it is resized to 64×64), or pick the shapes gallery."
+        "Upload an image (it is centre-cropped and resized for the models), or pick a gallery."
     )
 
-    results = {name: explain(name, picture, preset, steps, label=f"{name}: ") for name in PAIR}
+    results = {name: explain(name, picture, preset, steps, label=f"{name}: ") for name in pair}
 
     figure3_grid(results, picture, style)
     st.subheader("Alignment with the boundary (this image)")

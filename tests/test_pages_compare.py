@@ -123,3 +123,30 @@ def test_a_model_without_boundary_point_says_so_and_its_alignment_is_missing_not
     frame = alignment_frame(results)
     assert frame["without"].isna().all()
     assert frame.loc["‖SM − BSM‖ (raw ℓ2)", "with"] == pytest.approx(np.linalg.norm(sm - bsm))
+
+
+def test_standard_vs_robust_offers_a_download_for_a_missing_model(monkeypatch, tmp_path):
+    monkeypatch.setenv("BAE_CACHE", str(tmp_path))  # nothing downloaded here
+    app = AppTest.from_file(str(PAGES / "2_Standard_vs_Robust.py"), default_timeout=TIMEOUT)
+    app.query_params.update({"standard": "imagenet-resnet50", "robust": "imagenet-resnet50-l2-3"})
+    app.run()
+    assert not app.exception, app.exception
+    assert [s.value for s in app.selectbox if s.key in ("standard", "robust")] == [
+        "imagenet-resnet50",
+        "imagenet-resnet50-l2-3",
+    ]
+    notes = " ".join(info.value for info in app.info)
+    assert "imagenet-resnet50** needs a download" in notes
+    assert "imagenet-resnet50-l2-3** needs a download" in notes
+    labels = [button.label for button in app.button]
+    assert "Download imagenet-resnet50" in labels and "Download imagenet-resnet50-l2-3" in labels
+    assert not app.get("image") and not app.error  # nothing computed, nothing failed
+
+
+def test_standard_vs_robust_lists_only_models_of_the_same_dataset():
+    app = AppTest.from_file(str(PAGES / "2_Standard_vs_Robust.py"), default_timeout=TIMEOUT)
+    app.query_params.update({"standard": "cifar10-resnet18"})
+    app.run()
+    robust = next(s for s in app.selectbox if s.key == "robust")
+    assert robust.options and all(o.startswith("cifar10-") for o in robust.options)
+    assert robust.value.startswith("cifar10-resnet50-l2-0.5")

@@ -5,13 +5,38 @@ import pandas as pd
 import streamlit as st
 
 from boundary_core.methods import label
-from boundary_core.models import shipped_pair
+from boundary_core.models import get_spec
+from boundary_core.models.download import download_model
 from ui.compute import alignment
 from ui.panels import HeatmapStyle, heatmap, image_rgb, upscale
 from ui.sources import Picture
 
-PAIR = shipped_pair()  # (standard, robust), from the registry
 FIGURE3 = ("sm", "bsm", "ig_black", "big")  # the paper's Figure 3/4 columns
+
+
+def download_prompt(names) -> None:
+    """For each model of ``names`` not on this machine: what it is, and a button that downloads
+    it with a progress bar (then the page reruns). Stops the page while any is missing."""
+    missing = [name for name in names if not get_spec(name).available]
+    for name in missing:
+        spec = get_spec(name)
+        size = f", {spec.source.size / 2**20:.0f} MiB" if spec.source.size else ""
+        st.info(f"**{name}** needs a download ({spec.source.location}{size}): {spec.description}")
+        if st.button(f"Download {name}", key=f"download_{name}"):
+            download_model(name, progress=_download_bar(name))
+            st.rerun()
+    if missing:
+        st.stop()
+
+
+def _download_bar(name: str):
+    bar = st.progress(0.0, text=f"downloading {name}…")
+
+    def update(done: int, total: int | None) -> None:
+        fraction = min(done / total, 1.0) if total else 0.0
+        bar.progress(fraction, text=f"downloading {name}: {done / 2**20:.0f} MiB")
+
+    return update
 
 
 def tiles(result: dict, methods, style: HeatmapStyle, picture: Picture, with_input=True):

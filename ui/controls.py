@@ -6,7 +6,7 @@ import streamlit as st
 
 from boundary_core.attributions import BASELINES
 from boundary_core.methods import ig_method, label
-from boundary_core.models import get_spec, list_models
+from boundary_core.models import default_pair, get_spec, list_models
 from boundary_core.search import PRESETS
 from ui.compute import DEFAULT_COLOUR, device_label
 from ui.panels import HeatmapStyle
@@ -93,6 +93,35 @@ def image_controls(domains=tuple(DOMAINS), fixed_model: str | None = None) -> Im
     return ImageChoice(domain, model, gallery_picture(domain, name, size, spec.crop_fraction))
 
 
+def pair_controls() -> tuple[str, str]:
+    """Any two registered models of one dataset and input size, standard side first (defaults:
+    the registry's ``default_pair()``: the shipped pair offline, ImageNet standard vs ℓ2 ε = 3
+    once both are downloaded)."""
+    names = [spec.name for spec in list_models()]
+    standard_default, robust_default = default_pair()
+    init("standard", standard_default, names)
+    standard = st.selectbox("Standard model", names, key="standard", format_func=_model_label)
+    spec = get_spec(standard)
+    same = [
+        other.name
+        for other in list_models()
+        if other.name != standard
+        and (other.dataset, other.input_size) == (spec.dataset, spec.input_size)
+    ]
+    if not same:
+        st.warning(f"No other registered model takes {spec.dataset} images.")
+        st.stop()
+    preferred = spec.partner if spec.partner in same else robust_default
+    init("robust", preferred if preferred in same else same[-1], same)
+    robust = st.selectbox("Robust model", same, key="robust", format_func=_model_label)
+    return standard, robust
+
+
+def _model_label(name: str) -> str:
+    spec = get_spec(name)
+    return name if spec.available else f"{name} (download)"
+
+
 def search_controls() -> tuple[str, int | None]:
     """Boundary-search preset and budget (DDN steps for fast, steps per attack for paper)."""
     preset = _select(
@@ -151,6 +180,8 @@ def share(
     keys=(
         "domain",
         "model",
+        "standard",
+        "robust",
         "photo",
         "shape",
         "preset",

@@ -15,9 +15,17 @@ FIGURE3 = ("sm", "bsm", "ig_black", "big")  # the paper's Figure 3/4 columns
 
 
 def download_prompt(names) -> None:
-    """For each model of ``names`` not on this machine: what it is, and a button that downloads
-    it with a progress bar (then the page reruns). Stops the page while any is missing."""
+    """``download_buttons`` for the models of ``names`` not on this machine; stops the page
+    while any is missing."""
     missing = [name for name in names if not get_spec(name).available]
+    download_buttons(missing)
+    if missing:
+        st.stop()
+
+
+def download_buttons(missing) -> None:
+    """For each model of ``missing``: what it is, and a button that downloads it with a progress
+    bar (then the page reruns)."""
     for name in missing:
         spec = get_spec(name)
         size = f", {spec.source.size / 2**20:.0f} MiB" if spec.source.size else ""
@@ -25,8 +33,6 @@ def download_prompt(names) -> None:
         if st.button(f"Download {name}", key=f"download_{name}"):
             download_model(name, progress=_download_bar(name))
             st.rerun()
-    if missing:
-        st.stop()
 
 
 def _download_bar(name: str):

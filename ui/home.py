@@ -33,7 +33,7 @@ def home() -> None:
         )
 
     st.subheader("Where next")
-    columns = st.columns(4)
+    columns = st.columns(5)
     pages = (
         ("pages/1_Explain.py", "Explain", "one image, every attribution, the boundary point x′"),
         ("pages/2_Standard_vs_Robust.py", "Standard vs Robust", "the paper's Figure 3/4 + Table 1"),
@@ -43,6 +43,7 @@ def home() -> None:
             "IG black vs white vs BIG; erase a region",
         ),
         ("pages/4_Evaluate.py", "Evaluate", "tables and GT-Loc curves over 500 images"),
+        ("pages/7_Robustness_Ladder.py", "Robustness ladder", "alignment against training ε"),
     )
     for column, (page, label, what) in zip(columns, pages, strict=True):
         column.page_link(page, label=label)

@@ -199,6 +199,20 @@ def default_pair(dataset: str | None = None) -> tuple[str, str]:
     return candidates[0]
 
 
+def ladders() -> dict[str, tuple[str, ...]]:
+    """Every robustness ladder: each ``family`` with two or more models of one ``norm``, its
+    models ordered by training ``epsilon`` (standard training = 0)."""
+    rungs: dict[str, list[ModelSpec]] = {}
+    for spec in list_models():
+        if spec.family is not None and spec.epsilon is not None:
+            rungs.setdefault(spec.family, []).append(spec)
+    return {
+        family: tuple(s.name for s in sorted(specs, key=lambda s: s.epsilon))
+        for family, specs in rungs.items()
+        if len(specs) >= 2 and len({s.norm for s in specs}) == 1
+    }
+
+
 def shipped_pair() -> tuple[str, str]:
     """The (standard, robust) pair that ships with the repository (both offline): what the pages
     and benchmarks show when nothing has been downloaded."""

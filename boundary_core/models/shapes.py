@@ -24,7 +24,8 @@ DESCRIPTIONS = {
 for _eps in LADDER_EPSILONS:  # the offline robustness ladder; registered when its weights ship
     DESCRIPTIONS[f"shapes-robust-l2-{_eps:g}"] = (
         f"Small ResNet on the 64×64 shapes dataset, ℓ2 PGD adversarial training at ε = {_eps:g} "
-        "(robustness ladder: 30 epochs, where shapes-robust had 62)."
+        f"(robustness ladder: {RECIPES[f'shapes-robust-l2-{_eps:g}'].epochs} epochs, where "
+        f"shapes-robust had {RECIPES['shapes-robust'].epochs})."
     )
 PARTNERS = {"shapes-standard": "shapes-robust", "shapes-robust": "shapes-standard"}
 

@@ -45,7 +45,7 @@ def ladder_figure(frame: pd.DataFrame, kind: str) -> go.Figure:
         height=300,
         margin=dict(l=10, r=10, t=30, b=10),
         xaxis_title="training ε (ℓ2, pixel units)",
-        yaxis_title=f"{kind} (lower = closer to the boundary map)",
+        yaxis_title=kind,
         legend=dict(orientation="h", y=-0.3),
         title=f"{'raw ℓ2 distance' if kind == 'ℓ2' else 'cosine distance'}, this image",
     )
@@ -65,5 +65,6 @@ def ladder_view(results: dict[str, dict], picture: Picture, style: HeatmapStyle)
     right.plotly_chart(ladder_figure(frame, "1−cos"), width="stretch", key="ladder_cos")
     st.caption(
         "Raw ℓ2 shrinks partly because robust models have smaller gradients; 1 − cos compares "
-        "directions only. The paper's claim (Table 1) is that both fall as ε grows."
+        "directions only; lower = closer to the boundary map. The paper's claim (Table 1) is "
+        "that both fall as ε grows."
     )

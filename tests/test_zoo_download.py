@@ -67,6 +67,7 @@ def server():
 @pytest.fixture(autouse=True)
 def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("BAE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))  # never the user's hub cache
     return tmp_path / "cache"
 
 
@@ -155,6 +156,21 @@ def test_hub_download_through_hf_endpoint(server, cache, monkeypatch):
     assert path == cache / "files/madrylab/robust-imagenet-models/resnet50_l2_eps3.ckpt"
     assert path.read_bytes() == BODY and seen[-1] == (len(BODY), len(BODY))
     assert download.is_verified(source)
+
+
+def test_a_file_preloaded_into_the_hub_cache_is_used_without_network(tmp_path, cache, monkeypatch):
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
+    repo = tmp_path / "hub" / "models--madrylab--robust-imagenet-models"
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(COMMIT)
+    (repo / "snapshots" / COMMIT).mkdir(parents=True)
+    (repo / "snapshots" / COMMIT / "resnet50_l2_eps1.ckpt").write_bytes(BODY)
+    source = Source(
+        filename="resnet50_l2_eps1.ckpt", repo_id="madrylab/robust-imagenet-models", sha256=SHA
+    )
+    path = download.fetch(source)
+    assert path.read_bytes() == BODY and download.is_verified(source)
+    assert not list(cache.rglob("*.partial"))  # no staging file left beside it
 
 
 def test_hub_checksum_mismatch_is_refused_and_deleted(server, cache, monkeypatch):

@@ -17,6 +17,7 @@ Layout of the cache (``$BAE_CACHE``, default ``~/.cache/boundary_core``)::
 import hashlib
 import json
 import os
+import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -218,6 +219,26 @@ def _fetch_url(source: Source, path: Path, progress: DownloadProgress | None) ->
             staging.unlink(missing_ok=True)
 
 
+def _copy_from_hub_cache(source: Source, path: Path) -> bool:
+    """Use the file if the hub's own cache already holds it (e.g. fetched at a Space's build by
+    ``preload_from_hub``): hard-linked, or copied across file systems. It is checked by
+    ``fetch`` like any download. ``HF_HUB_CACHE`` is read at call time."""
+    from huggingface_hub import try_to_load_from_cache
+
+    cached = try_to_load_from_cache(
+        source.repo_id, source.filename, cache_dir=os.environ.get("HF_HUB_CACHE") or None
+    )
+    if not isinstance(cached, str) or not os.path.isfile(cached):
+        return False
+    staging = path.with_name(path.name + ".partial")
+    try:
+        os.link(cached, staging)
+    except OSError:
+        shutil.copyfile(cached, staging)
+    os.replace(staging, path)
+    return True
+
+
 def _fetch_hub(source: Source, path: Path, progress: DownloadProgress | None) -> None:
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import (
@@ -227,6 +248,8 @@ def _fetch_hub(source: Source, path: Path, progress: DownloadProgress | None) ->
         RepositoryNotFoundError,
     )
 
+    if _copy_from_hub_cache(source, path):
+        return
     try:
         hf_hub_download(
             source.repo_id,

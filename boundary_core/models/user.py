@@ -303,5 +303,5 @@ def register_user_models() -> list[ModelSpec]:
             continue
         registered.append(registry.register(spec_of(entry)))
     for problem in problems:
-        log.warning(problem)
+        log.warning("warning: %s", problem)  # one stderr line in the CLI (logging.lastResort)
     return registered

@@ -17,7 +17,6 @@ Shapes cards are measured on the fixed test split (``TEST_SEED``):
 import datetime
 import json
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -27,9 +26,9 @@ from boundary_core.data.shapes import TEST_SEED, make_cue_conflict, test_split
 from boundary_core.data.shapes_draw import SHAPE_CLASSES
 from boundary_core.models.cifar10 import CARD_PATH, CIFAR10_CLASSES
 from boundary_core.search import find_boundary
+from boundary_core.training import Log
 
 ROBUST_EPS = (0.25, 0.5, 1.0, 2.0)  # ℓ2, [0, 1] pixel units
-Log = Callable[[str], None]
 
 
 def card_path(weights: Path) -> Path:
@@ -37,7 +36,7 @@ def card_path(weights: Path) -> Path:
     return weights.with_name(weights.name.removesuffix(".safetensors") + ".card.json")
 
 
-def read_card(weights: Path) -> dict:
+def read_card_beside(weights: Path) -> dict:
     path = card_path(weights)
     return json.loads(path.read_text()) if path.exists() else {}
 

@@ -19,7 +19,7 @@ from boundary_core.training import RECIPES, recipe, train_shapes_net
 from boundary_core.training_card import (
     card_path,
     clean_card,
-    read_card,
+    read_card_beside,
     robust_card,
     write_card,
 )
@@ -117,7 +117,7 @@ def measure(args, out: Path) -> int:
     model = load_shapes_net(out).eval()
     for parameter in model.parameters():
         parameter.requires_grad_(False)
-    card = read_card(out) | {"name": args.model}
+    card = read_card_beside(out) | {"name": args.model}
     start = time.perf_counter()
     card.update(clean_card(model, args.test_n))
     print(

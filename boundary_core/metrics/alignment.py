@@ -18,7 +18,7 @@ import numpy as np
 from boundary_core.metrics.localization import higher_is_better
 from boundary_core.metrics.maps import as_array
 
-SCALES = ("none", "unit")
+MAP_SCALINGS = ("none", "unit")
 
 
 def _pair(a, b) -> tuple[np.ndarray, np.ndarray]:
@@ -44,8 +44,8 @@ def l2_distance_batch(a, b, *, scale: str = "none") -> np.ndarray:
         a, b: attribution maps of one shape, e.g. SM and BSM ``(B, C, H, W)``.
         scale: ``"none"`` (raw, as Table 1) or ``"unit"`` (each map over its ℓ2 norm first).
     """
-    if scale not in SCALES:
-        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+    if scale not in MAP_SCALINGS:
+        raise ValueError(f"scale must be one of {MAP_SCALINGS}, got {scale!r}")
     a, b = _pair(a, b)
     if scale == "unit":
         a, b = _unit(a), _unit(b)

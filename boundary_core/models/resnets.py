@@ -22,7 +22,7 @@ CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD = (0.2023, 0.1994, 0.2010)
 
 
-class BasicBlock(tv.BasicBlock):
+class TorchvisionBasicBlock(tv.BasicBlock):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.relu
@@ -50,8 +50,8 @@ class Bottleneck(tv.Bottleneck):
 
 
 TORCHVISION_LAYOUTS = {
-    "resnet18": (BasicBlock, (2, 2, 2, 2)),
-    "resnet34": (BasicBlock, (3, 4, 6, 3)),
+    "resnet18": (TorchvisionBasicBlock, (2, 2, 2, 2)),
+    "resnet34": (TorchvisionBasicBlock, (3, 4, 6, 3)),
     "resnet50": (Bottleneck, (3, 4, 6, 3)),
     "resnet101": (Bottleneck, (3, 4, 23, 3)),
     "resnet152": (Bottleneck, (3, 8, 36, 3)),

@@ -22,6 +22,7 @@ BENCHMARKS = {
     "evaluate": "boundary_core.bench.evaluate",
     "train": "boundary_core.bench.train",
     "repaint": "boundary_core.bench.repaint",
+    "resnet50": "boundary_core.bench.resnet50",
 }
 
 

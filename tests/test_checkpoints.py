@@ -180,3 +180,12 @@ def test_not_a_weights_file_is_a_clear_error(tmp_path):
     path.write_text("hello")
     with pytest.raises(CheckpointError, match="notes.pt is not a readable weights file"):
         checkpoints.read_tensors(path)
+
+
+def test_a_garbled_safetensors_file_is_a_checkpoint_error(tmp_path):
+    from boundary_core.models.checkpoints import CheckpointError, read_tensors
+
+    path = tmp_path / "garbled.safetensors"
+    path.write_bytes((10**9).to_bytes(8, "little") + b"{}")  # a header length that lies
+    with pytest.raises(CheckpointError, match="not a readable safetensors file"):
+        read_tensors(path)

@@ -33,7 +33,12 @@ def read_tensors(path: str | Path) -> dict:
     """The file's content using tensors-only readers; raises CheckpointError for anything else."""
     path = Path(path)
     if path.suffix == ".safetensors":
-        return load_file(path, device="cpu")
+        try:
+            return load_file(path, device="cpu")
+        except Exception as error:  # SafetensorError (not a ValueError): a header that lies
+            reason = f"{type(error).__name__}: {error}".splitlines()[0]
+            message = f"{path.name} is not a readable safetensors file ({reason})"
+            raise CheckpointError(message) from None
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:

@@ -150,6 +150,18 @@ def register(spec: ModelSpec) -> ModelSpec:
     return spec
 
 
+def registered(name: str) -> ModelSpec | None:
+    """The entry registered so far under ``name`` (no catalogue loading: safe while registering)."""
+    return _REGISTRY.get(name)
+
+
+def unregister(name: str) -> None:
+    """Forget a registered model (a user model being removed)."""
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown model {name!r}")
+    del _REGISTRY[name]
+
+
 def _ensure_loaded() -> None:
     # Importing these modules registers their entries.
     from boundary_core.models import catalog  # noqa: F401

@@ -264,14 +264,14 @@ def remove_user_model(name: str) -> Path | None:
         raw_entries = read_raw_entries(path)
         ours = [raw for raw in raw_entries if isinstance(raw, dict) and raw.get("name") == name]
         if not ours:
-            spec = registry._REGISTRY.get(name)
+            spec = registry.registered(name)
             if spec is not None and not is_user_model(spec):
                 raise UserModelError(f"{name!r} is a built-in model; only user models are removed")
             raise UserModelError(f"no user model named {name!r} in {path}")
         write_config(path, [raw for raw in raw_entries if raw not in ours])
-    spec = registry._REGISTRY.get(name)
+    spec = registry.registered(name)
     if spec is not None and is_user_model(spec):
-        del registry._REGISTRY[name]  # registry has no unregister; user models are the one case
+        registry.unregister(name)
     copy = Path(str(ours[0].get("weights", "")))
     # Delete only a file this module wrote (…/user/<name>.safetensors), whatever the config says.
     if copy.name == f"{name}.safetensors" and copy.parent.name == "user" and copy.is_file():
@@ -298,7 +298,9 @@ def register_user_models() -> list[ModelSpec]:
     entries, problems = read_config()
     registered = []
     for index, entry in enumerate(entries):
-        if entry.name in registry._REGISTRY:  # a built-in took the name (a newer version?)
+        if (
+            registry.registered(entry.name) is not None
+        ):  # a built-in took the name (a newer version?)
             problems.append(entry_problem(config_path(), index, entry.name, CLASH))
             continue
         registered.append(registry.register(spec_of(entry)))

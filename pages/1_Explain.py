@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.byo import user_model_form
 from ui.controls import (
     baseline_controls,
     device_caption,
@@ -32,6 +33,7 @@ with friendly_errors("the explanation"):
         preset, steps = search_controls()
         baselines, colour = baseline_controls()
         style = heatmap_controls()
+        user_model_form()
     share()
     device_caption()
     picture = choice.picture_or_stop(

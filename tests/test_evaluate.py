@@ -31,9 +31,9 @@ def test_stats_by_hand_ignore_nan():
     assert result["n"] == 3 and result["mean"] == 2.0 and result["median"] == 2.0
     assert math.isclose(result["std"], math.sqrt(2 / 3))  # population std of 1, 2, 3
     assert (result["q1"], result["q3"]) == (1.5, 2.5)
-    assert stats([float("nan")]) == dict.fromkeys(("mean", "std", "median", "q1", "q3"), None) | {
-        "n": 0
-    }
+    assert math.isclose(result["p95"], 2.9) and result["max"] == 3.0  # linear interpolation
+    empty = ("mean", "std", "median", "q1", "q3", "p95", "max")
+    assert stats([float("nan")]) == dict.fromkeys(empty, None) | {"n": 0}
 
 
 def test_gt_loc_curve_by_hand():

@@ -13,7 +13,8 @@ from boundary_core.metrics.localization import GT_LOC_IOU
 
 
 def stats(values) -> dict:
-    """``{"mean", "std", "median", "q1", "q3", "n"}`` over the finite entries of ``values (N,)``.
+    """``{"mean", "std", "median", "q1", "q3", "p95", "max", "n"}`` over the finite entries of
+    ``values (N,)`` (the tail, p95 and max, is what one image in twenty sees).
 
     ``std`` is the population standard deviation (``ddof=0``); every value is ``None`` (JSON
     ``null``) when no entry is finite, and ``n`` is 0.
@@ -21,14 +22,17 @@ def stats(values) -> dict:
     values = np.asarray(values, dtype=np.float64).ravel()
     finite = values[np.isfinite(values)]
     if finite.size == 0:
-        return {"mean": None, "std": None, "median": None, "q1": None, "q3": None, "n": 0}
-    q1, median, q3 = np.percentile(finite, [25, 50, 75])
+        empty = ("mean", "std", "median", "q1", "q3", "p95", "max")
+        return dict.fromkeys(empty) | {"n": 0}
+    q1, median, q3, p95 = np.percentile(finite, [25, 50, 75, 95])
     return {
         "mean": float(finite.mean()),
         "std": float(finite.std()),
         "median": float(median),
         "q1": float(q1),
         "q3": float(q3),
+        "p95": float(p95),
+        "max": float(finite.max()),
         "n": int(finite.size),
     }
 

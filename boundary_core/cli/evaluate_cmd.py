@@ -1,6 +1,6 @@
 """``python -m boundary_core evaluate``: the paper's tables on a model's boxed test split.
 
-    python -m boundary_core evaluate --model shapes-robust --n 500 --json out.json \
+    python -m boundary_core evaluate --model shapes-robust --num-images 500 --json out.json \
         [--methods sm,big ...] [--search fast|paper] [--batch-size 16] [--seed 0] [--threads 1]
 
 Prints markdown tables on stdout, a progress bar on stderr, and writes the JSON summary
@@ -25,7 +25,16 @@ def register(subparsers) -> None:
         "evaluate", help="localization, alignment and boundary statistics over N test images"
     )
     parser.add_argument("--model", required=True, help="registered model with a boxed dataset")
-    parser.add_argument("--n", type=int, required=True, help="test images to stream (≥ 1)")
+    parser.add_argument(
+        "--num-images",
+        "--n",
+        dest="n",
+        type=int,
+        required=True,
+        metavar="N",
+        help="test images to stream (≥ 1); under torchrun spell it --num-images (torchrun's own "
+        "parser rejects --n as an ambiguous prefix of --nnodes, --nproc-per-node, ...)",
+    )
     parser.add_argument(
         "--methods",
         nargs="+",
@@ -74,7 +83,8 @@ def check_arguments(args) -> tuple[str, ...]:
     ):
         value = getattr(args, name)
         if value is not None and value < minimum:
-            raise ValueError(f"--{name.replace('_', '-')} must be >= {minimum}, got {value}")
+            flag = "--num-images/--n" if name == "n" else f"--{name.replace('_', '-')}"
+            raise ValueError(f"{flag} must be >= {minimum}, got {value}")
     spec = get_spec(args.model)
     if spec.dataset not in BOXED_DATASETS:
         raise ValueError(

@@ -6,14 +6,24 @@ rescaled), centre-crop to a square, resize with Pillow's antialiased bicubic fil
 """
 
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
-MAX_PIXELS = 40_000_000  # refuse decompression bombs and absurd uploads
+# Every limit on user images, for uploads, the CLI and any API (one place).
 MAX_BYTES = 50 * 1024 * 1024
+# Decoded images are reduced to at most this many pixels before any conversion to floats: twice
+# the largest model input (a 1024² user model), so no model loses detail.
+DECODED_PIXELS = 2 * 1024 * 1024
+# Header check, before decoding: a format decoded at full size may hold 8× DECODED_PIXELS (64 MB
+# as RGBA bytes; a 40-megapixel transparent PNG used to cost 4.0 GB as float64). JPEGs are decoded
+# at up to 1/8 scale (Pillow's draft mode), so they may hold 64× DECODED_PIXELS.
+MAX_PIXELS = 8 * DECODED_PIXELS
+MAX_JPEG_PIXELS = 64 * DECODED_PIXELS
+MAX_JPEG_SCANS = 64  # progressive JPEGs have ~10; thousands of scans decode for minutes
 
 
 def unit_range(array: np.ndarray) -> np.ndarray:
@@ -79,17 +89,20 @@ def preprocess(array: np.ndarray, size: int, crop_fraction: float = 1.0) -> torc
 
 def read_image_bytes(data: bytes) -> np.ndarray:
     """Decode image bytes with Pillow into an array, with clear errors for bad input."""
-    if len(data) > MAX_BYTES:
-        raise ValueError(
-            f"image file is {len(data) / 2**20:.1f} MiB; the limit is {MAX_BYTES // 2**20} MiB"
-        )
+    check_file_size(len(data))
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.width * image.height > MAX_PIXELS:
+        with warnings.catch_warnings(), Image.open(io.BytesIO(data)) as image:
+            warnings.simplefilter("ignore")  # decoder chatter; a refusal is one line, raised
+            limit = MAX_JPEG_PIXELS if image.format == "JPEG" else MAX_PIXELS
+            if image.width * image.height > limit:
                 raise ValueError(
-                    f"image is {image.width}×{image.height} pixels; the limit is {MAX_PIXELS:,}"
+                    f"image is {image.width}×{image.height} pixels; the limit is {limit:,}"
                 )
+            if image.format == "JPEG":
+                _check_jpeg_scans(data)
+                image.draft(image.mode, _reduced_size(image.size))  # decode at 1/2, 1/4, 1/8
             image.load()
+            image = _reduced(ImageOps.exif_transpose(image))
             if image.mode == "P":
                 image = image.convert("RGBA")
             if image.mode in ("I;16", "I;16B", "I;16L"):
@@ -109,9 +122,48 @@ def read_image_bytes(data: bytes) -> np.ndarray:
         raise ValueError(f"could not decode image (truncated or corrupt?): {error}") from None
 
 
+def check_file_size(n_bytes: int) -> None:
+    """The one size refusal for image files (uploads, the CLI, the API)."""
+    if n_bytes > MAX_BYTES:
+        raise ValueError(
+            f"image file is {n_bytes / 2**20:.1f} MiB; the limit is {MAX_BYTES // 2**20} MiB"
+        )
+
+
+def _reduced_size(size: tuple[int, int]) -> tuple[int, int]:
+    """``size`` scaled (aspect kept) to at most ``DECODED_PIXELS`` pixels."""
+    width, height = size
+    scale = min(1.0, (DECODED_PIXELS / (width * height)) ** 0.5)
+    return max(1, int(width * scale)), max(1, int(height * scale))
+
+
+def _reduced(image: Image.Image) -> Image.Image:
+    """The decoded image brought under ``DECODED_PIXELS`` in its own mode (integer box
+    reduction, then an exact resize), before any conversion to floats."""
+    target = _reduced_size(image.size)
+    if target == image.size:
+        return image
+    if image.mode not in ("L", "RGB", "RGBA", "I", "F", "I;16"):
+        image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    factor = max(1, min(image.width // target[0], image.height // target[1]))
+    if factor > 1:
+        image = image.reduce(factor)
+    return image.resize(target, Image.Resampling.BICUBIC) if image.size != target else image
+
+
+def _check_jpeg_scans(data: bytes) -> None:
+    """Refuse a JPEG with more than ``MAX_JPEG_SCANS`` scans (start-of-scan markers FFDA: inside
+    entropy-coded data an FF byte is always followed by 00, so the count is exact)."""
+    scans = data.count(b"\xff\xda")
+    if scans > MAX_JPEG_SCANS:
+        raise ValueError(f"JPEG refused: {scans} scans (the limit is {MAX_JPEG_SCANS})")
+
+
 def load_image(path: str | Path, size: int, crop_fraction: float = 1.0) -> torch.Tensor:
-    """Read an image file and preprocess it to ``(3, size, size)`` in ``[0, 1]``."""
+    """Read an image file and preprocess it to ``(3, size, size)`` in ``[0, 1]``; the file's
+    size is checked before it is read."""
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no such image file: {path}")
+    check_file_size(path.stat().st_size)
     return preprocess(read_image_bytes(path.read_bytes()), size, crop_fraction)

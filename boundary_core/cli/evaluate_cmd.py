@@ -4,16 +4,31 @@
         [--methods sm,big ...] [--search fast|paper] [--batch-size 16] [--seed 0] [--threads 1]
 
 Prints markdown tables on stdout, a progress bar on stderr, and writes the JSON summary
-(``boundary_core.evaluation.summary`` lists its keys).
+(``boundary_core.evaluation.summary`` lists its keys). Per-image scores go to ``OUT.shards/``, one
+file per batch; a run stopped midway and started again with the same arguments resumes there.
+Over several processes, GPUs or machines (``evaluation.distributed``):
+
+    torchrun --standalone --nproc_per_node=2 -m boundary_core evaluate --model shapes-standard \
+        --num-images 8 --json out.json
+
+(``--n`` is ``--num-images`` for one process; torchrun's parser refuses it as ambiguous.)
 """
 
 import json
+import os
 from pathlib import Path
 
 import torch
 
-from boundary_core.device import default_device
-from boundary_core.evaluation import BOXED_DATASETS, evaluate_model
+from boundary_core.evaluation import BOXED_DATASETS
+from boundary_core.evaluation.data import shapes_data
+from boundary_core.evaluation.distributed import (
+    evaluate_sharded,
+    process_group,
+    rank_batches,
+    world_from_environment,
+)
+from boundary_core.evaluation.shards import shard_directory
 from boundary_core.evaluation.tables import report, sanity_table
 from boundary_core.methods import DEFAULT_METHODS, METHODS, Settings, parse_methods
 from boundary_core.models import get_spec
@@ -96,31 +111,47 @@ def check_arguments(args) -> tuple[str, ...]:
     return parse_methods(args.methods)
 
 
+def write_json(path: Path, document: dict) -> None:
+    """Write ``document`` to ``path`` whole or not at all (temp file + rename)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(document, indent=2) + "\n")
+    os.replace(temporary, path)
+
+
 def run(args) -> int:
     methods = check_arguments(args)
+    world = world_from_environment()
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     from tqdm import tqdm
 
-    bar = tqdm(total=args.n, desc=f"evaluate {args.model}", unit="img", mininterval=2.0)
-    with bar:  # tqdm writes to stderr
-        summary = evaluate_model(
+    data = shapes_data(args.n)
+    mine = len(rank_batches(args.n, args.batch_size, world))  # batches, an upper bound on images
+    label = f"evaluate {args.model}" + (
+        f" [rank {world.rank}/{world.size}]" if world.launched else ""
+    )
+    bar = tqdm(total=min(args.n, mine * args.batch_size), desc=label, unit="img", mininterval=2.0)
+    with bar, process_group(world):  # tqdm writes to stderr
+        summary = evaluate_sharded(
             args.model,
-            args.n,
+            data,
+            shard_directory(args.json),
             batch_size=args.batch_size,
             methods=methods,
             preset=args.search,
             steps=args.search_steps,
             settings=Settings(agi_variant=args.agi_variant, seed=args.seed),
-            device=default_device(),
-            progress=bar.update,
+            world=world,
             sanity=args.sanity,
+            progress=bar.update,
         )
-    args.json.write_text(json.dumps(summary, indent=2) + "\n")
+    if summary is None:  # a rank other than 0: its shards are written, rank 0 merges
+        return 0
+    write_json(args.json, summary)
     print(report(summary, args.model))
     if "sanity" in summary:
         print("\nModel-randomisation sanity check (App. B.7; mean Spearman ρ, lower = passes)\n")
         print(sanity_table(summary["sanity"]))
-    print(f"\nwrote {args.json}")
+    print(f"\nwrote {args.json} (per-image scores in {summary['shards']['directory']})")
     return 0

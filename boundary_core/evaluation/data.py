@@ -3,6 +3,7 @@
 
 import hashlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import torch
 
@@ -31,10 +32,52 @@ def shapes_test_batches(n: int, batch_size: int, *, start: int = 0) -> Iterator[
         )
 
 
+@dataclass(frozen=True)
+class BoxedData:
+    """A boxed evaluation set read in any order: ``batch(first, count)`` is images
+    ``[first, first + count)`` (the same images whoever asks, so ranks can split them)."""
+
+    dataset: str  # the JSON's "dataset"
+    n: int  # images
+    split: dict  # the JSON's "split"
+    batch: Callable[[int, int], EvalBatch]
+
+
+def shapes_data(n: int) -> BoxedData:
+    """The first ``n`` images of the fixed shapes test split."""
+    return BoxedData(
+        dataset="shapes64",
+        n=n,
+        split=shapes_split(n),
+        batch=lambda first, count: next(shapes_test_batches(count, count, start=first)),
+    )
+
+
 def weights_digest(name: str) -> str | None:
     """SHA-256 of a shapes model's shipped weights file (``None`` if it has none)."""
     path = weights_path(name)
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+def shapes_split(n: int) -> dict:
+    """The ``split`` entry of the JSON for the first ``n`` shapes test images."""
+    return {"name": "test", "seed": TEST_SEED, "first_index": 0, "n": n}
+
+
+def evaluation_header(
+    name: str, split: dict, batch_size: int, device: torch.device | str, dataset: str | None = None
+) -> dict:
+    """The first keys of the ``evaluate`` JSON: which model, weights, data, batching, device."""
+    spec = get_spec(name)
+    return {
+        "model": name,
+        "training": spec.training,
+        "weights_sha256": weights_digest(name),  # which weights these numbers belong to
+        "dataset": dataset or spec.dataset,
+        "split": split,
+        "batch_size": batch_size,
+        "device": torch.device(device).type,
+    }
 
 
 def evaluate_model(
@@ -72,16 +115,7 @@ def evaluate_model(
         settings=settings,
         progress=progress,
     )
-    header = {
-        "model": name,
-        "training": spec.training,
-        "weights_sha256": weights_digest(name),  # which weights these numbers belong to
-        "dataset": spec.dataset,
-        "split": {"name": "test", "seed": TEST_SEED, "first_index": 0, "n": n},
-        "batch_size": batch_size,
-        "device": torch.device(device).type,
-    }
-    summary = header | evaluation.summary()
+    summary = evaluation_header(name, shapes_split(n), batch_size, device) | evaluation.summary()
     if sanity > 0:
         images = next(shapes_test_batches(sanity, sanity)).images.to(device)
         summary["sanity"] = sanity_summary(

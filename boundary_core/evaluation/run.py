@@ -201,6 +201,31 @@ def _evaluate_batch(model, batch, methods, preset, steps, settings, tally: _Tall
     return scores
 
 
+def score_batch(
+    model: nn.Module,
+    batch: EvalBatch,
+    *,
+    methods: tuple[str, ...],
+    preset: str,
+    steps: int | None,
+    settings: Settings,
+) -> tuple[dict[str, np.ndarray], dict]:
+    """One batch as ``evaluate`` scores it: per-image scores of its correctly classified images,
+    and its facts (``counts.n_images``, winning attacks, unavailable methods, seconds), JSON-able,
+    for a shard file (``evaluation.shards``)."""
+    tally = _Tally()
+    start = time.perf_counter()
+    scores = _evaluate_batch(model, batch, tuple(methods), preset, steps, settings, tally)
+    tally.spent("total", time.perf_counter() - start)
+    facts = {
+        "counts": {"n_images": len(batch)},
+        "winners": dict(tally.winners),
+        "unavailable": dict(tally.unavailable),
+        "seconds": dict(tally.seconds),
+    }
+    return scores, facts
+
+
 def _concatenate(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """Stack per-batch scores; a key missing from a batch (e.g. BSM where no point was found in
     it) becomes NaN rows there."""

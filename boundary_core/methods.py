@@ -30,6 +30,10 @@ class Settings:
     agi_steps: int = defaults.AGI_STEPS
     agi_step_size: float = defaults.AGI_STEP_SIZE
     baseline_color: tuple[float, float, float] = defaults.BASELINE_COLOR
+    # Guided IG and guided BIG (their IDGI variants too); IDGI on the straight path uses ig_steps
+    guided_steps: int = defaults.GUIDED_STEPS
+    guided_fraction: float = defaults.GUIDED_FRACTION
+    guided_max_dist: float = defaults.GUIDED_MAX_DIST
     seed: int = 0
 
 
@@ -114,11 +118,49 @@ def _big(given: MethodInput) -> Computed:
     )
 
 
+def _idgi(boundary: bool) -> Callable[[MethodInput], Computed]:
+    def compute(given: MethodInput) -> Computed:
+        s = given.settings
+        baseline = given.boundary_point if boundary else attr.make_baseline("black", given.x)
+        return attr.idgi(given.model, given.x, given.target, baseline, steps=s.ig_steps)
+
+    return compute
+
+
+def _guided(boundary: bool, idgi: bool) -> Callable[[MethodInput], Computed]:
+    def compute(given: MethodInput) -> Computed:
+        s = given.settings
+        baseline = given.boundary_point if boundary else attr.make_baseline("black", given.x)
+        attribution, delta = attr.guided_ig(
+            given.model,
+            given.x,
+            given.target,
+            baseline,
+            steps=s.guided_steps,
+            fraction=s.guided_fraction,
+            max_dist=s.guided_max_dist,
+            idgi=idgi,
+        )
+        # Plain Guided IG is no completeness method: its left sums along a path that moves the
+        # features of smallest gradient stay biased however many steps (tests/test_path_methods)
+        return (attribution, delta) if idgi else attribution
+
+    return compute
+
+
 _IG_TEXT = (
     "Integrated Gradients: the gradient averaged along the straight path from a {} baseline to "
     "the image, times the difference; the map sums to f(x) − f(baseline)."
 )
 _SIGN = " Red pushes towards the explained class, blue away from it."
+_IDGI_TEXT = (
+    "IDGI on {}: each path step's logit change is shared out by the squared gradient at the "
+    "step's start, so the map sums exactly to f(x) − f({})."
+)
+_GUIDED_TEXT = (
+    "Guided IG from {}: the path moves the features with the smallest gradients first (staying "
+    "near the straight line) and sums gradient × move; the map sums only roughly to f(x) − f({})."
+)
 
 # Panel order: the order every front shows them in.
 _ROWS = (
@@ -205,10 +247,64 @@ _ROWS = (
         _agi,
         random=True,
     ),
+    Method(
+        "ig_black_idgi",
+        "IG-IDGI (black)",
+        _IDGI_TEXT.format("IG's straight path from a black baseline", "black") + _SIGN,
+        _idgi(boundary=False),
+        completeness=True,
+        default=False,
+    ),
+    Method(
+        "big_idgi",
+        "BIG-IDGI",
+        _IDGI_TEXT.format(
+            "BIG's straight path from x′ (the closest point across the boundary)", "x′"
+        )
+        + _SIGN,
+        _idgi(boundary=True),
+        needs_boundary=True,
+        completeness=True,
+        default=False,
+    ),
+    Method(
+        "guided_ig",
+        "Guided IG",
+        _GUIDED_TEXT.format("a black baseline", "black") + _SIGN,
+        _guided(boundary=False, idgi=False),
+        default=False,
+    ),
+    Method(
+        "guided_big",
+        "Guided BIG",
+        _GUIDED_TEXT.format("x′ (the closest point across the boundary)", "x′") + _SIGN,
+        _guided(boundary=True, idgi=False),
+        needs_boundary=True,
+        default=False,
+    ),
+    Method(
+        "guided_ig_idgi",
+        "Guided IG-IDGI",
+        _IDGI_TEXT.format("Guided IG's path from a black baseline", "black") + _SIGN,
+        _guided(boundary=False, idgi=True),
+        completeness=True,
+        default=False,
+    ),
+    Method(
+        "guided_big_idgi",
+        "Guided BIG-IDGI",
+        _IDGI_TEXT.format("Guided IG's path from x′ (the closest point across the boundary)", "x′")
+        + _SIGN,
+        _guided(boundary=True, idgi=True),
+        needs_boundary=True,
+        completeness=True,
+        default=False,
+    ),
 )
 METHODS: dict[str, Method] = {method.name: method for method in _ROWS}
 DEFAULT_METHODS = tuple(name for name, method in METHODS.items() if method.default)
-IG_BASELINE_METHODS = tuple(name for name in METHODS if name.startswith("ig_"))
+# IG once per baseline (``ig_black_idgi`` starts with "ig_" too but is no baseline of IG)
+IG_BASELINE_METHODS = tuple(f"ig_{b}" for b in attr.BASELINES if f"ig_{b}" in METHODS)
 BOUNDARY_METHODS = tuple(name for name, method in METHODS.items() if method.needs_boundary)
 RANDOM_METHODS = tuple(name for name, method in METHODS.items() if method.random)
 
@@ -271,6 +367,8 @@ ALIGNMENT_PAIRS: dict[str, AlignmentPair] = {
         AlignmentPair("sm_bsm", "SM–BSM", "sm", "bsm"),
         AlignmentPair("ig_agi", "IG–AGI", "ig_black", "agi"),
         AlignmentPair("ig_big", "IG–BIG", "ig_black", "big"),
+        AlignmentPair("ig_big_idgi", "IG–BIG (IDGI)", "ig_black_idgi", "big_idgi"),
+        AlignmentPair("guided_ig_big", "Guided IG–guided BIG", "guided_ig", "guided_big"),
     )
 }
 

@@ -1,5 +1,6 @@
 """Attribution methods. Every function maps ``(model, x (B, C, H, W), target (B,))`` to a signed
-map of the same shape as ``x``; IG-type methods also return Captum's completeness delta ``(B,)``."""
+map of the same shape as ``x``; path methods (IG, BIG, IDGI, Guided IG) also return the
+completeness delta Σ map − (f(x) − f(baseline)) ``(B,)``."""
 
 from boundary_core.attributions.agi import agi
 from boundary_core.attributions.baselines import (
@@ -18,6 +19,8 @@ from boundary_core.attributions.classic import (
     saliency,
     smoothgrad,
 )
+from boundary_core.attributions.guided_ig import guided_ig
+from boundary_core.attributions.idgi import idgi
 
 __all__ = [
     "BASELINES",
@@ -30,6 +33,8 @@ __all__ = [
     "deeplift",
     "deeplift_refusal",
     "grad_x_input",
+    "guided_ig",
+    "idgi",
     "integrated_gradients",
     "make_baseline",
     "saliency",

@@ -14,3 +14,8 @@ AGI_STEP_SIZE = 0.05  # L∞ step, pixel units
 AGI_VARIANT = "as_described"  # the cumulative path of Pan et al.; "as_coded" mirrors their repo
 BASELINE_COLOR = (0.5, 0.5, 0.5)  # the ``color`` IG baseline: mid grey
 BLUR_SIGMA = 5.0  # the ``blur`` IG baseline: Gaussian σ in pixels
+# Guided IG (Kapishnikov et al. 2021): the defaults of the reference implementation, PAIR's
+# `saliency` package (`saliency/core/guided_ig.py`, `GuidedIG.GetMask`)
+GUIDED_STEPS = 200  # steps along the guided path, one gradient each
+GUIDED_FRACTION = 0.25  # share of features with the smallest |gradient| moved at every step
+GUIDED_MAX_DIST = 0.02  # how far (relative ℓ1, [0, 1]) the path may leave the straight line

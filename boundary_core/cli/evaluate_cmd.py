@@ -20,8 +20,12 @@ from pathlib import Path
 
 import torch
 
-from boundary_core.evaluation import BOXED_DATASETS
-from boundary_core.evaluation.data import shapes_data
+from boundary_core.evaluation.data import (
+    EVALUATION_DATA,
+    BoxedData,
+    imagenet_val_data,
+    shapes_data,
+)
 from boundary_core.evaluation.distributed import (
     evaluate_sharded,
     process_group,
@@ -57,6 +61,21 @@ def register(subparsers) -> None:
         metavar="METHOD",
         help=f"attributions (default: {', '.join(DEFAULT_METHODS)}; also "
         f"{', '.join(m for m in METHODS if m not in DEFAULT_METHODS)}); comma- or space-separated",
+    )
+    parser.add_argument(
+        "--data",
+        choices=EVALUATION_DATA,
+        default="shapes",
+        help="shapes: the shapes test split (default, shapes models); imagenet-val: ILSVRC2012 "
+        "validation JPEGs with their VOC XML boxes under --root (ImageNet models)",
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="for --data imagenet-val: the folder with the validation JPEGs, one XML per image "
+        "and the devkit's LOC_synset_mapping.txt",
     )
     parser.add_argument("--search", choices=PRESETS, default="fast", help="boundary-search preset")
     parser.add_argument(
@@ -101,14 +120,29 @@ def check_arguments(args) -> tuple[str, ...]:
             flag = "--num-images/--n" if name == "n" else f"--{name.replace('_', '-')}"
             raise ValueError(f"{flag} must be >= {minimum}, got {value}")
     spec = get_spec(args.model)
-    if spec.dataset not in BOXED_DATASETS:
+    if spec.dataset not in EVALUATION_DATA.values():
         raise ValueError(
             f"model {args.model!r} is trained on {spec.dataset}, which has no ground-truth "
-            f"boxes; evaluate needs one of {', '.join(BOXED_DATASETS)}"
+            f"boxes; evaluate needs one of {', '.join(EVALUATION_DATA.values())}"
         )
+    if spec.dataset != EVALUATION_DATA[args.data]:
+        raise ValueError(
+            f"--data {args.data} needs a model trained on {EVALUATION_DATA[args.data]}; "
+            f"{args.model!r} is trained on {spec.dataset}"
+        )
+    if (args.root is None) != (args.data == "shapes"):
+        raise ValueError("--root DIR goes with --data imagenet-val (and only with it)")
     if args.json.is_dir():
         raise ValueError(f"--json must be a file path, got the directory {args.json}")
     return parse_methods(args.methods)
+
+
+def boxed_data(args) -> BoxedData:
+    """The images ``--data`` names, as ``--model`` sees them."""
+    if args.data == "shapes":
+        return shapes_data(args.n)
+    spec = get_spec(args.model)
+    return imagenet_val_data(args.root, args.n, spec.input_size[-1], spec.crop_fraction)
 
 
 def write_json(path: Path, document: dict) -> None:
@@ -126,7 +160,7 @@ def run(args) -> int:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     from tqdm import tqdm
 
-    data = shapes_data(args.n)
+    data = boxed_data(args)
     mine = len(rank_batches(args.n, args.batch_size, world))  # batches, an upper bound on images
     label = f"evaluate {args.model}" + (
         f" [rank {world.rank}/{world.size}]" if world.launched else ""

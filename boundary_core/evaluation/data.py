@@ -2,11 +2,14 @@
 ``evaluate_model``: a registered model by name, as the CLI and the benchmark run it."""
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
+from boundary_core.data.imagenet_val import ImageNetVal
 from boundary_core.data.shapes import TEST_SEED, make_batch
 from boundary_core.evaluation.run import EvalBatch, evaluate
 from boundary_core.evaluation.sanity import sanity_summary
@@ -15,6 +18,8 @@ from boundary_core.models import get_spec, load_model
 from boundary_core.models.shapes import weights_path
 
 BOXED_DATASETS = ("shapes64",)  # datasets whose images come with ground-truth object boxes
+# evaluate --data NAME -> the dataset a model must be trained on to be evaluated there
+EVALUATION_DATA = {"shapes": "shapes64", "imagenet-val": "imagenet"}
 
 
 def shapes_test_batches(n: int, batch_size: int, *, start: int = 0) -> Iterator[EvalBatch]:
@@ -51,6 +56,35 @@ def shapes_data(n: int) -> BoxedData:
         split=shapes_split(n),
         batch=lambda first, count: next(shapes_test_batches(count, count, start=first)),
     )
+
+
+def imagenet_val_data(root: Path, n: int, size: int, crop_fraction: float) -> BoxedData:
+    """The first ``n`` ILSVRC2012 validation images under ``root`` (sorted by file name) with
+    their boxes, as a model with input ``size`` and ``crop_fraction`` sees them; images whose
+    boxes the crop removes (or that have no annotation) are skipped and counted."""
+    dataset = ImageNetVal(root)
+    if n > len(dataset):
+        raise ValueError(f"--num-images {n} exceeds the {len(dataset)} JPEG images under {root}")
+
+    def batch(first: int, count: int) -> EvalBatch:
+        items, skipped = {}, Counter()
+        for position in range(first, min(first + count, n)):
+            item = dataset.item(position, size, crop_fraction)
+            if isinstance(item, str):
+                skipped[item] += 1
+            else:
+                items[position] = item
+        shape = (0, 3, size, size)
+        return EvalBatch(
+            torch.stack([image for image, _, _ in items.values()]) if items else torch.zeros(shape),
+            torch.tensor([label for _, label, _ in items.values()], dtype=torch.long),
+            torch.tensor([box for _, _, box in items.values()], dtype=torch.long).reshape(-1, 4),
+            torch.tensor(list(items), dtype=torch.long),
+            dict(skipped),
+        )
+
+    split = {"name": "val", "root": str(Path(root).resolve()), "first_index": 0, "n": n}
+    return BoxedData(dataset="imagenet-val", n=n, split=split, batch=batch)
 
 
 def weights_digest(name: str) -> str | None:

@@ -38,6 +38,7 @@ class EvalBatch:
     labels: Tensor  # (B,) int64
     boxes: Tensor  # (B, 4) int64, half-open (x0, y0, x1, y1)
     indices: Tensor  # (B,) int64, position in the dataset (seeds per-image randomness)
+    skipped: dict[str, int] = field(default_factory=dict)  # images left out before, and why
 
     def __len__(self) -> int:
         return self.labels.shape[0]
@@ -215,10 +216,15 @@ def score_batch(
     for a shard file (``evaluation.shards``)."""
     tally = _Tally()
     start = time.perf_counter()
-    scores = _evaluate_batch(model, batch, tuple(methods), preset, steps, settings, tally)
+    scores = (
+        _evaluate_batch(model, batch, tuple(methods), preset, steps, settings, tally)
+        if len(batch)
+        else {}
+    )
     tally.spent("total", time.perf_counter() - start)
+    skipped = {f"n_skipped_{reason}": count for reason, count in batch.skipped.items()}
     facts = {
-        "counts": {"n_images": len(batch)},
+        "counts": {"n_images": len(batch)} | skipped,
         "winners": dict(tally.winners),
         "unavailable": dict(tally.unavailable),
         "seconds": dict(tally.seconds),

@@ -10,11 +10,13 @@ import torch
 from PIL import Image
 from torch import nn
 
+from boundary_core.bench.resnet50 import random_imagenet_resnet50
 from boundary_core.cli import main as cli_main
 from boundary_core.data.imagenet_val import ImageNetVal, box_in_crop, read_annotation
 from boundary_core.data.images import preprocess
 from boundary_core.evaluation.data import imagenet_val_data
 from boundary_core.models.registry import ModelSpec, Preprocessing, register, unregister
+from boundary_core.models.zoo import IMAGENET_CLASSES, IMAGENET_PREPROCESSING
 
 SYNSETS = tuple(f"n{1440764 + 7 * i:08d}" for i in range(1000))  # sorted, like the real list
 SIZE, PREPROCESSING = 35, Preprocessing(resize=40, crop=35)  # crop fraction 0.875, as ImageNet's
@@ -60,7 +62,7 @@ def tiny_imagenet_model() -> nn.Module:
     return model.eval()
 
 
-def fabricate(root, labels=None) -> dict[str, int]:
+def fabricate(root, labels=None, model=None, spec=None) -> dict[str, int]:
     """The folder: JPEGs in val/, XMLs in bbox/, the synset list at the top; XML synsets are the
     tiny model's predictions (so a random model classifies them right) unless ``labels``."""
     (root / "val").mkdir(parents=True)
@@ -68,13 +70,14 @@ def fabricate(root, labels=None) -> dict[str, int]:
     lines = [f"{synset} class {i}, name" for i, synset in enumerate(SYNSETS)]
     (root / "LOC_synset_mapping.txt").write_text("\n".join(lines) + "\n")
     rng = np.random.default_rng(0)
-    model, predicted = tiny_imagenet_model(), {}
+    model, predicted = model or tiny_imagenet_model(), {}
+    size, fraction = (SIZE, PREPROCESSING.crop_fraction) if spec is None else spec
     for stem in IMAGES:
         pixels = rng.integers(0, 256, (80, 100, 3), dtype=np.uint8)
         Image.fromarray(pixels).save(root / "val" / f"{stem}.JPEG", quality=95)
         decoded = np.asarray(Image.open(root / "val" / f"{stem}.JPEG"))
         with torch.no_grad():
-            x = preprocess(decoded, SIZE, PREPROCESSING.crop_fraction)[None]
+            x = preprocess(decoded, size, fraction)[None]
             predicted[stem] = int(model(x).argmax())
     labels = labels or predicted
     for stem, boxes in IMAGES.items():
@@ -169,3 +172,40 @@ def test_cli_evaluates_imagenet_val_and_counts_the_skipped_image(tmp_path, tiny_
         )
         == 2
     )
+
+
+@pytest.fixture
+def resnet50_name():
+    name = "test-imagenet-resnet50-random"
+    register(
+        ModelSpec(
+            name=name,
+            dataset="imagenet",
+            input_size=(3, 224, 224),
+            class_names=IMAGENET_CLASSES,
+            training="random init (test)",
+            offline=True,
+            loader=random_imagenet_resnet50,
+            preprocessing=IMAGENET_PREPROCESSING,
+        )
+    )
+    yield name
+    unregister(name)
+
+
+def test_cli_evaluates_a_random_init_zoo_resnet50_at_224(tmp_path, resnet50_name):
+    """The zoo's ResNet-50 (normaliser + torchvision architecture, seeded random weights) at 224²
+    with ImageNet's resize 256 / crop 224: the same folder, its boxes scaled by 224/70."""
+    spec = (224, IMAGENET_PREPROCESSING.crop_fraction)
+    fabricate(tmp_path / "ILSVRC", model=random_imagenet_resnet50(), spec=spec)
+    data = imagenet_val_data(tmp_path / "ILSVRC", 4, *spec)
+    assert data.batch(0, 1).boxes.tolist() == [
+        [6, 6, 84, 84]
+    ]  # (2, 2, 26, 26) in the crop × 3.2, outwards
+    out = tmp_path / "eval.json"
+    args = ["evaluate", "--model", resnet50_name, "--num-images", "2", "--json", str(out)]
+    args += ["--data", "imagenet-val", "--root", str(tmp_path / "ILSVRC"), "--methods", "sm"]
+    assert cli_main([*args, "--search-steps", "1", "--threads", "1"]) == 0
+    summary = json.loads(out.read_text())
+    assert summary["n_images"] == summary["n_evaluated"] == 2
+    assert summary["metrics"]["sm"]["loc"]["n"] == 2

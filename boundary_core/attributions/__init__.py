@@ -19,7 +19,7 @@ from boundary_core.attributions.classic import (
     saliency,
     smoothgrad,
 )
-from boundary_core.attributions.guided_ig import guided_ig
+from boundary_core.attributions.guided_ig import guided_ig, guided_path
 from boundary_core.attributions.idgi import idgi
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "deeplift_refusal",
     "grad_x_input",
     "guided_ig",
+    "guided_path",
     "idgi",
     "integrated_gradients",
     "make_baseline",

@@ -16,6 +16,8 @@ sample with nothing left to move ends its step instead of looping forever.
 squared gradient at ``x_i`` (``attributions.idgi``), using the same path and gradients.
 """
 
+from collections.abc import Iterator
+
 import torch
 from torch import Tensor, nn
 
@@ -48,6 +50,37 @@ def guided_ig(
         idgi: reweight the path's steps by IDGI instead of summing gradient × move.
     Returns the map ``(B, C, H, W)`` and the completeness delta Σ map − (f(x) − f(baseline)).
     """
+    path = guided_path(
+        model, x, target, baseline, steps=steps, fraction=fraction, max_dist=max_dist
+    )
+    point, logit, gradient = next(path)
+    attribution = torch.zeros_like(point)
+    for next_point, next_logit, next_gradient in path:
+        if idgi:
+            attribution += idgi_step(gradient, (next_logit - logit).double())
+        else:
+            attribution += (next_point - point) * gradient
+        point, logit, gradient = next_point, next_logit, next_gradient
+    attribution = attribution.view_as(x).to(x.dtype)
+    return attribution, completeness_delta(model, x, baseline, target, attribution)
+
+
+def guided_path(
+    model: nn.Module,
+    x: Tensor,
+    target: Tensor,
+    baseline: Tensor,
+    *,
+    steps: int = GUIDED_STEPS,
+    fraction: float = GUIDED_FRACTION,
+    max_dist: float = GUIDED_MAX_DIST,
+) -> Iterator[tuple[Tensor, Tensor, Tensor | None]]:
+    """The points of Guided IG's path, one step at a time (arguments as ``guided_ig``).
+
+    Yields ``steps + 1`` triples ``(point (B, D) float64, f_target(point) (B,), gradient (B, D)
+    float64)``, ``D = C·H·W``: the baseline first, the gradient of each point but the last; the
+    last is the path's end, x up to rounding, with ``f_target(x)`` itself and gradient ``None``.
+    """
     require_int("Guided IG steps", steps)
     require_finite("Guided IG fraction", fraction, 0.0)
     require_finite("Guided IG max_dist", max_dist, 0.0)
@@ -61,25 +94,13 @@ def guided_ig(
     end = x.detach().double().flatten(1)
     point = start.clone()
     total = (end - start).abs().sum(1)  # (B,) ℓ1 length of the straight path
-    attribution = torch.zeros_like(point)
-    logit, gradient = logit_and_gradient(model, _as_input(point, x), target)
     for step in range(steps):
+        logit, gradient = logit_and_gradient(model, _as_input(point, x), target)
         gradient = gradient.double().flatten(1)  # (B, C, H, W) -> (B, D)
-        moved = _guided_step(point, start, end, gradient, total, step, steps, fraction, max_dist)
-        if not idgi:
-            attribution += (moved - point) * gradient
-        point = moved
-        if step + 1 < steps:
-            next_logit, next_gradient = logit_and_gradient(model, _as_input(point, x), target)
-        else:  # the path ends at x: its logit, exactly, closes the IDGI sum
-            with torch.no_grad():
-                next_logit = model(x).gather(1, target[:, None]).squeeze(1)
-        if idgi:
-            attribution += idgi_step(gradient, (next_logit - logit).double())
-        if step + 1 < steps:
-            logit, gradient = next_logit, next_gradient
-    attribution = attribution.view_as(x).to(x.dtype)
-    return attribution, completeness_delta(model, x, baseline, target, attribution)
+        yield point, logit, gradient
+        point = _guided_step(point, start, end, gradient, total, step, steps, fraction, max_dist)
+    with torch.no_grad():  # the path ends at x: its logit, exactly, closes the IDGI sum
+        yield point, model(x).gather(1, target[:, None]).squeeze(1), None
 
 
 def _as_input(point: Tensor, like: Tensor) -> Tensor:

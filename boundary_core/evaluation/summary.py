@@ -11,6 +11,11 @@ Keys (the contract; add, never rename):
 - ``correlation``: Table 2, Pearson r between −‖X − Y‖ and X's localization score.
 - ``boundary``: ``success``, ``distance_median``, ``distance_mean``, ``gradient_evals_mean``, ...
   (Table 5).
+
+The ``evaluate`` command (``evaluation.distributed``) adds ``shards`` (the folder of per-batch
+per-image scores and the batch count), ``machine.processes`` (torchrun's world size) and, for
+ImageNet, ``n_skipped_<reason>`` (images left out before evaluation: ``box_cropped_away``,
+``no_annotation``); its ``seconds`` are summed over batches, whichever rank ran them.
 """
 
 import os

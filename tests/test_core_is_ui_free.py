@@ -14,7 +14,17 @@ from boundary_core.paths import ROOT
 
 FRONTS = ("streamlit", "gradio", "playwright", "ui", "bench")  # never imported, even lazily
 PLOTTING = ("plotly", "matplotlib")  # never imported by the core (captum may load matplotlib)
-CORE_BENCHMARKS = {"search", "explain", "toy", "evaluate", "train", "repaint"}
+CORE_BENCHMARKS = {
+    "search",
+    "explain",
+    "toy",
+    "evaluate",
+    "train",
+    "repaint",
+    "resnet50",
+    "ladder",
+    "uploads",
+}
 CORE_FILES = sorted((ROOT / "boundary_core").rglob("*.py"))
 
 

@@ -40,7 +40,7 @@ def test_a_transparent_megapixel_png_is_refused_from_its_header():
 
 
 def test_a_large_png_under_the_limit_is_reduced_before_floats():
-    side = 3000  # 9 Mpx: allowed, decoded, then reduced to DECODED_PIXELS
+    side = 2800  # 7.8 Mpx: allowed, decoded, then reduced to DECODED_PIXELS
     data = encode(Image.new("RGBA", (side, side), (255, 0, 0, 128)))
     array = read_image_bytes(data)
     assert array.shape[0] * array.shape[1] <= DECODED_PIXELS and array.dtype == np.uint8
@@ -82,3 +82,12 @@ def test_decoder_warnings_do_not_escape(recwarn):
     exif[0x0112] = 99  # an invalid orientation value
     read_image_bytes(encode(image, "JPEG", exif=exif))
     assert not [w for w in recwarn if "PIL" in str(w.filename)]
+
+
+@pytest.mark.parametrize("mode", ["I;16", "1", "P", "LA", "CMYK", "F"])
+def test_large_images_of_every_mode_are_reduced_not_refused(mode):
+    image = Image.new(mode, (2000, 1500))
+    fmt = {"CMYK": "JPEG", "F": "TIFF"}.get(mode, "PNG")
+    array = read_image_bytes(encode(image, fmt))
+    assert array.shape[0] * array.shape[1] <= DECODED_PIXELS
+    assert abs(array.shape[1] / array.shape[0] - 4 / 3) < 0.01

@@ -22,6 +22,8 @@ BENCHMARKS = {
     "evaluate": "boundary_core.bench.evaluate",
     "train": "boundary_core.bench.train",
     "repaint": "boundary_core.bench.repaint",
+    "ladder": "boundary_core.bench.ladder",
+    "uploads": "boundary_core.bench.uploads",
     "resnet50": "boundary_core.bench.resnet50",
 }
 

@@ -18,10 +18,11 @@ MAX_BYTES = 50 * 1024 * 1024
 # Decoded images are reduced to at most this many pixels before any conversion to floats: twice
 # the largest model input (a 1024² user model), so no model loses detail.
 DECODED_PIXELS = 2 * 1024 * 1024
-# Header check, before decoding: a format decoded at full size may hold 8× DECODED_PIXELS (64 MB
-# as RGBA bytes; a 40-megapixel transparent PNG used to cost 4.0 GB as float64). JPEGs are decoded
-# at up to 1/8 scale (Pillow's draft mode), so they may hold 64× DECODED_PIXELS.
-MAX_PIXELS = 8 * DECODED_PIXELS
+# Header check, before decoding: a format decoded at full size may hold 4× DECODED_PIXELS (an
+# 8.4 Mpx RGBA PNG peaks at ~110 MB while decoding and reducing, bench uploads; a 40-megapixel
+# transparent PNG used to cost 4.0 GB as float64). JPEGs are decoded at up to 1/8 scale (Pillow's
+# draft mode), so they may hold 64× DECODED_PIXELS.
+MAX_PIXELS = 4 * DECODED_PIXELS
 MAX_JPEG_PIXELS = 64 * DECODED_PIXELS
 MAX_JPEG_SCANS = 64  # progressive JPEGs have ~10; thousands of scans decode for minutes
 
@@ -143,10 +144,10 @@ def _reduced(image: Image.Image) -> Image.Image:
     target = _reduced_size(image.size)
     if target == image.size:
         return image
-    if image.mode not in ("L", "RGB", "RGBA", "I", "F", "I;16"):
-        image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    if image.mode in ("1", "P"):  # neither reduces nor resamples smoothly as it is
+        image = image.convert("L" if image.mode == "1" else "RGBA")
     factor = max(1, min(image.width // target[0], image.height // target[1]))
-    if factor > 1:
+    if factor > 1 and not image.mode.startswith("I;16"):  # Pillow reduces no 16-bit mode
         image = image.reduce(factor)
     return image.resize(target, Image.Resampling.BICUBIC) if image.size != target else image
 

@@ -187,3 +187,17 @@ def test_killed_torchrun_run_resumes_to_the_same_json(one_process, tmp_path):
     assert comparable(out) == comparable(one_process)
     for name, values in per_image(one_process).items():
         np.testing.assert_array_equal(per_image(out)[name], values, err_msg=name)
+
+
+def test_a_finished_one_process_run_is_replaced_by_a_different_one(tmp_path, capsys):
+    from boundary_core.cli import main
+
+    out = tmp_path / "eval.json"
+    common = ["evaluate", "--model", "shapes-standard", "--methods", "sm", "--search-steps", "3"]
+    assert main([*common, "--n", "2", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["n_images"] == 2
+    assert main([*common, "--n", "3", "--json", str(out)]) == 0  # no longer refused
+    assert json.loads(out.read_text())["n_images"] == 3
+    (shard_directory(out) / "finished").unlink()  # as if the second run had been killed
+    assert main([*common, "--n", "4", "--json", str(out)]) == 2
+    assert "holds shards of a different evaluate run" in capsys.readouterr().err

@@ -29,6 +29,7 @@ from boundary_core.evaluation.sanity import sanity_summary
 from boundary_core.evaluation.shards import (
     batch_path,
     claim_directory,
+    mark_finished,
     merge,
     missing_batches,
     save_batch,
@@ -133,7 +134,7 @@ def evaluate_sharded(
     """
     device = rank_device(world)
     arguments = run_arguments(name, data, batch_size, methods, preset, steps, settings, device)
-    claim_directory(directory, arguments)
+    claim_directory(directory, arguments, replace_finished=not world.launched)
     todo = missing_batches(directory, rank_batches(data.n, batch_size, world))
     model = load_model(name, device)
     for index in todo:
@@ -162,6 +163,7 @@ def evaluate_sharded(
     summary |= {key: value for key, value in counts.items() if key != "n_images"}
     summary["machine"]["processes"] = world.size
     summary["shards"] = {"directory": str(directory), "batches": math.ceil(data.n / batch_size)}
+    mark_finished(directory)
     if sanity > 0:
         images = data.batch(0, sanity).images.to(device)
         summary["sanity"] = sanity_summary(model, images, evaluation.methods, settings)

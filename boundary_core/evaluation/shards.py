@@ -12,6 +12,7 @@ no half-written shard; leftover temp files are ignored.
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -41,10 +42,20 @@ def _atomic_write(path: Path, write) -> None:
     os.replace(temporary, path)
 
 
-def claim_directory(directory: Path, arguments: dict) -> None:
+FINISHED = "finished"  # written beside the shards once rank 0 has merged them
+
+
+def mark_finished(directory: Path) -> None:
+    (directory / FINISHED).write_text("merged into the JSON\n")
+
+
+def claim_directory(directory: Path, arguments: dict, *, replace_finished: bool = False) -> None:
     """Create ``directory`` for a run with ``arguments`` (JSON-able), or check that the run
     already there computed the same thing; ``ValueError`` naming the differences otherwise.
 
+    ``replace_finished`` (one process only): shards of a different run that finished (its JSON
+    was written) are replaced instead of refused, so ``--n 100`` then ``--n 500`` just works;
+    an unfinished different run is still refused (nothing of it is lost).
     Every rank may call this at once: they write the same bytes, and the rename is atomic.
     """
     arguments = json.loads(json.dumps(arguments))  # tuples -> lists, as read back
@@ -52,6 +63,10 @@ def claim_directory(directory: Path, arguments: dict) -> None:
     path = directory / "arguments.json"
     if path.exists():
         recorded = json.loads(path.read_text())
+        if recorded != arguments and replace_finished and (directory / FINISHED).exists():
+            shutil.rmtree(directory)
+            claim_directory(directory, arguments)
+            return
         if recorded != arguments:
             keys = sorted(
                 k for k in set(recorded) | set(arguments) if recorded.get(k) != arguments.get(k)

@@ -19,6 +19,7 @@ from boundary_core.paths import ROOT
 
 TARGET_CPU_SECONDS = 2.0
 TARGET_EXTRA_MB = 200.0
+SCAN_MARKER = b"\xff\xda"  # JPEG start of scan
 
 _PROBE = """
 import json, sys, time
@@ -56,8 +57,8 @@ def _encode(image: Image.Image, fmt: str, **options) -> bytes:
 def bomb_files() -> dict[str, bytes]:
     """Name → bytes of each file the benchmark reads."""
     progressive = _encode(Image.new("RGB", (256, 256), (9, 9, 9)), "JPEG", progressive=True)
-    head, tail = progressive.split(b"\xff\xda", 1)
-    return {
+    head, tail = progressive.split(SCAN_MARKER, 1)
+    files = {
         "40 Mpx transparent PNG (6324²)": _encode(Image.new("RGBA", (6324, 6324)), "PNG"),
         "16 Mpx transparent PNG (4000²)": _encode(Image.new("RGBA", (4000, 4000)), "PNG"),
         "8.4 Mpx transparent PNG (2896², the largest allowed)": _encode(
@@ -67,8 +68,11 @@ def bomb_files() -> dict[str, bytes]:
             Image.new("RGB", (8000, 6000), (120, 80, 40)), "JPEG", quality=90
         ),
         "16-bit 8.4 Mpx PNG (2896²)": _encode(Image.new("I;16", (2896, 2896), 40000), "PNG"),
-        "JPEG with 5000 scan headers": head + (b"\xff\xda" + tail) * 5000,
     }
+    repeated = head + (SCAN_MARKER + tail) * 5000  # a decodable file's scans, 5000 times over
+    scans = repeated.count(SCAN_MARKER)
+    files[f"JPEG with {scans:,} scan markers"] = repeated
+    return files
 
 
 def _probe(path: Path) -> dict:

@@ -330,6 +330,15 @@ def parse_methods(values, *, allow_empty: bool = False) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+def methods_help() -> str:
+    """The ``--methods`` help text of every command: the defaults, then the others."""
+    others = ", ".join(m for m in METHODS if m not in DEFAULT_METHODS)
+    return (
+        f"attributions (default: {', '.join(DEFAULT_METHODS)}; also {others}); comma- or "
+        "space-separated"
+    )
+
+
 def ig_method(baseline: str) -> str:
     """The method name of IG from ``baseline`` (one of ``attributions.BASELINES``)."""
     name = f"ig_{baseline}"

@@ -34,7 +34,7 @@ from boundary_core.evaluation.distributed import (
 )
 from boundary_core.evaluation.shards import shard_directory
 from boundary_core.evaluation.tables import report, sanity_table
-from boundary_core.methods import DEFAULT_METHODS, METHODS, Settings, parse_methods
+from boundary_core.methods import DEFAULT_METHODS, Settings, methods_help, parse_methods
 from boundary_core.models import get_spec
 from boundary_core.search import PRESETS
 
@@ -59,8 +59,7 @@ def register(subparsers) -> None:
         nargs="+",
         default=list(DEFAULT_METHODS),
         metavar="METHOD",
-        help=f"attributions (default: {', '.join(DEFAULT_METHODS)}; also "
-        f"{', '.join(m for m in METHODS if m not in DEFAULT_METHODS)}); comma- or space-separated",
+        help=methods_help(),
     )
     parser.add_argument(
         "--data",

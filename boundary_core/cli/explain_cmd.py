@@ -8,7 +8,7 @@ import numpy as np
 from boundary_core.data.images import load_image
 from boundary_core.device import apply_thread_policy, default_device
 from boundary_core.explain import explain_image
-from boundary_core.methods import DEFAULT_METHODS, METHODS, Settings, parse_methods
+from boundary_core.methods import DEFAULT_METHODS, Settings, methods_help, parse_methods
 from boundary_core.models import get_spec, load_model
 from boundary_core.search import PRESETS
 from boundary_core.search.find import check_search_arguments
@@ -24,8 +24,7 @@ def register(subparsers) -> None:
         nargs="+",
         default=list(DEFAULT_METHODS),
         metavar="METHOD",
-        help=f"attributions to compute (default: {', '.join(DEFAULT_METHODS)}; also "
-        f"{', '.join(m for m in METHODS if m not in DEFAULT_METHODS)}); comma- or space-separated",
+        help=methods_help(),
     )
     parser.add_argument(
         "--search-steps",

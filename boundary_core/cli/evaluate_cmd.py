@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from boundary_core.cli.arguments import add_methods_argument
 from boundary_core.evaluation.data import (
     EVALUATION_DATA,
     BoxedData,
@@ -34,7 +35,7 @@ from boundary_core.evaluation.distributed import (
 )
 from boundary_core.evaluation.shards import shard_directory
 from boundary_core.evaluation.tables import report, sanity_table
-from boundary_core.methods import DEFAULT_METHODS, Settings, methods_help, parse_methods
+from boundary_core.methods import Settings, parse_methods
 from boundary_core.models import get_spec
 from boundary_core.search import PRESETS
 
@@ -54,13 +55,7 @@ def register(subparsers) -> None:
         help="test images to stream (≥ 1); under torchrun spell it --num-images (torchrun's own "
         "parser rejects --n as an ambiguous prefix of --nnodes, --nproc-per-node, ...)",
     )
-    parser.add_argument(
-        "--methods",
-        nargs="+",
-        default=list(DEFAULT_METHODS),
-        metavar="METHOD",
-        help=methods_help(),
-    )
+    add_methods_argument(parser)
     parser.add_argument(
         "--data",
         choices=EVALUATION_DATA,

@@ -5,10 +5,11 @@ from pathlib import Path
 
 import numpy as np
 
+from boundary_core.cli.arguments import add_methods_argument
 from boundary_core.data.images import load_image
 from boundary_core.device import apply_thread_policy, default_device
 from boundary_core.explain import explain_image
-from boundary_core.methods import DEFAULT_METHODS, Settings, methods_help, parse_methods
+from boundary_core.methods import Settings, parse_methods
 from boundary_core.models import get_spec, load_model
 from boundary_core.search import PRESETS
 from boundary_core.search.find import check_search_arguments
@@ -19,13 +20,7 @@ def register(subparsers) -> None:
     parser.add_argument("--model", required=True, help="registered model name (see `models`)")
     parser.add_argument("--image", required=True, help="path to an image file")
     parser.add_argument("--search", choices=PRESETS, default="fast", help="boundary-search preset")
-    parser.add_argument(
-        "--methods",
-        nargs="+",
-        default=list(DEFAULT_METHODS),
-        metavar="METHOD",
-        help=methods_help(),
-    )
+    add_methods_argument(parser)
     parser.add_argument(
         "--search-steps",
         type=int,

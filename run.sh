@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for newcomers and CI.
 #   ./run.sh app    install everything (once) and start the web app on http://localhost:8501
+#   ./run.sh gradio install everything (once) and start the Gradio front + API on port ${GRADIO_SERVER_PORT:-7860}
 #   ./run.sh test   install everything (once, incl. Debian chromium for the browser test) and run all tests
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -26,9 +27,12 @@ install_chromium() {
 }
 case "${1:-}" in
   app)  install_python; shift; exec "$VENV/bin/streamlit" run app.py "$@" ;;
+  gradio) install_python; shift
+        export GRADIO_SERVER_PORT="${GRADIO_SERVER_PORT:-7860}"
+        exec "$VENV/bin/python" gradio_app.py "$@" ;;
   test) install_python; install_chromium; shift
-        "$VENV/bin/ruff" check bench boundary_core pages tests ui app.py
-        "$VENV/bin/ruff" format --check bench boundary_core pages tests ui app.py
+        "$VENV/bin/ruff" check bench boundary_core pages tests ui app.py gradio_app.py
+        "$VENV/bin/ruff" format --check bench boundary_core pages tests ui app.py gradio_app.py
         exec "$VENV/bin/python" -m pytest -q "$@" ;;
-  *) echo "usage: ./run.sh app|test" >&2; exit 2 ;;
+  *) echo "usage: ./run.sh app|gradio|test" >&2; exit 2 ;;
 esac

@@ -17,6 +17,12 @@ from boundary_core.heatmap import amplified_perturbation, captum_overlay, paper_
 from boundary_core.methods import label
 from boundary_core.metrics import GT_LOC_BLUR, LOCALIZATION_METRICS, METRICS, gt_loc_iou
 
+LEGENDS = {
+    "paper": "Paper style: red = pushes towards the predicted class, blue = against it, green = 0 "
+    "(jet on a fixed [−1, 1] scale, each sign scaled to its own maximum).",
+    "captum": "Captum style: green = pushes towards the predicted class, red = against it, white "
+    "= 0 (channel sum, clipped at the 2% outliers).",
+}
 BOX_COLOUR, DISTRACTOR_COLOUR = (255, 255, 255), (255, 140, 0)
 METRIC_COLUMNS = {METRICS[name].label: METRICS[name].fn for name in LOCALIZATION_METRICS}
 
@@ -28,6 +34,14 @@ class HeatmapStyle:
     style: str = "paper"
     blur: float | None = None  # σ in pixels; None = the paper's σ scaled to the image width
     alpha: float = 0.5  # overlay opacity
+
+
+def legend_text(style: str) -> str:
+    """What the colours, Δ, x′ − x and the boxes of a panel grid mean (one caption)."""
+    return (
+        LEGENDS[style] + " Δ is each map's completeness error Σ attribution − (f(x) − "
+        "f(baseline)). x′ − x is amplified to use the full grey range; white box: ground truth."
+    )
 
 
 def _draw_box(draw: ImageDraw.ImageDraw, box, scale: float, colour) -> None:

@@ -4,6 +4,7 @@ lives in ``boundary_core.render`` (shared with the Gradio app)."""
 from boundary_core.render import (
     BOX_COLOUR,
     DISTRACTOR_COLOUR,
+    LEGENDS,
     METRIC_COLUMNS,
     HeatmapStyle,
     arrays_npz,
@@ -13,6 +14,7 @@ from boundary_core.render import (
     heatmap,
     image_key,
     image_rgb,
+    legend_text,
     panel_images,
     summary_json,
     upscale,
@@ -21,6 +23,7 @@ from boundary_core.render import (
 __all__ = [
     "BOX_COLOUR",
     "DISTRACTOR_COLOUR",
+    "LEGENDS",
     "METRIC_COLUMNS",
     "HeatmapStyle",
     "arrays_npz",
@@ -30,6 +33,7 @@ __all__ = [
     "heatmap",
     "image_key",
     "image_rgb",
+    "legend_text",
     "panel_images",
     "summary_json",
     "upscale",

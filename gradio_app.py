@@ -123,6 +123,10 @@ def compute(model_name, image, methods, preset, steps, progress=None) -> dict:
         methods=methods,
         preset=preset,
         search_steps=steps,
+        # Serial within a request: the queue already runs two requests at once, and the core's
+        # worker thread shares the input tensor with the main thread, whose Captum calls toggle
+        # its requires_grad (a race: 4 of 30 explanations failed; fix in boundary_core/explain.py)
+        parallel=False,
         progress=(lambda f, m: progress(min(max(f, 0.0), 1.0), desc=m)) if progress else None,
     )
     return explanation_arrays(explanation, image)
@@ -283,13 +287,15 @@ def build() -> gr.Blocks:
                     baselines, preset, steps = settings_widgets()
                     run = gr.Button("Explain", variant="primary")
                 with gr.Column(scale=3):
-                    panels = gr.Gallery(label="Panels", columns=5, format="png", height="auto")
+                    panels = gr.Gallery(
+                        elem_id="panels", label="Panels", columns=5, format="png", height="auto"
+                    )
                     with gr.Row():
                         x_prime = gr.Image(
                             label="x′ (closest point across the boundary)", format="png"
                         )
                         files = gr.File(label="Downloads (PNG grid, NPZ arrays)")
-                    summary = gr.JSON(label="Numbers (as `explain --json`)")
+                    summary = gr.JSON(label="Numbers (as `explain --json`)", elem_id="numbers")
             run.click(
                 explain_view,
                 [source, name, upload, model_name, baselines, preset, steps],
@@ -309,9 +315,13 @@ def build() -> gr.Blocks:
                     c_baselines, c_preset, c_steps = settings_widgets()
                     c_run = gr.Button("Compare", variant="primary")
                 with gr.Column(scale=3):
-                    standard = gr.Gallery(label="Standard", columns=6, format="png", height="auto")
-                    robust = gr.Gallery(label="Robust", columns=6, format="png", height="auto")
-                    c_summary = gr.JSON(label="Numbers per model")
+                    standard = gr.Gallery(
+                        elem_id="standard", label="Standard", columns=6, format="png", height="auto"
+                    )
+                    robust = gr.Gallery(
+                        elem_id="robust", label="Robust", columns=6, format="png", height="auto"
+                    )
+                    c_summary = gr.JSON(label="Numbers per model", elem_id="compare-numbers")
             c_run.click(
                 compare_view,
                 [pair, c_source, c_name, c_upload, c_baselines, c_preset, c_steps],

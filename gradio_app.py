@@ -40,10 +40,12 @@ from boundary_core.search.ensemble import eps_ladder
 from boundary_core.search.find import FAST_STEPS, check_search_arguments, paper_budget
 from ui.sources import DOMAINS, gallery_names, gallery_picture, upload_picture
 
-try:  # present on Hugging Face ZeroGPU Spaces; its decorator is a no-op off ZeroGPU
-    import spaces
+# Present on Hugging Face ZeroGPU Spaces (a no-op decorator off ZeroGPU). Imported by name, since
+# the repository's own spaces/ folder (Space configurations) is an importable namespace package.
+try:
+    from spaces import GPU as SPACES_GPU
 except ImportError:
-    spaces = None
+    SPACES_GPU = None
 
 warnings.filterwarnings("ignore", module=r"captum\..*")  # as the Streamlit app
 apply_thread_policy()
@@ -58,7 +60,7 @@ SECONDS_PER_GRADIENT = 0.02  # ZeroGPU estimate for one 224² ResNet-50 gradient
 
 def gpu(duration):
     """``spaces.GPU(duration=...)`` on a Space, the function unchanged elsewhere."""
-    return spaces.GPU(duration=duration) if spaces is not None else (lambda function: function)
+    return SPACES_GPU(duration=duration) if SPACES_GPU else (lambda function: function)
 
 
 # --- models --------------------------------------------------------------------------------------
@@ -106,7 +108,10 @@ def gpu_seconds(model_name, image, methods, preset, steps, progress=None) -> int
         search = len(eps_ladder(budget)) * budget.pgd_steps + budget.apgd_steps
         search += budget.cw_steps * budget.cw_binary_steps
     per_method = {"ig": settings.ig_steps, "big": settings.ig_steps, "sg": settings.sg_samples}
-    per_method["agi"] = settings.agi_classes * settings.agi_steps
+    per_method |= {
+        "agi": settings.agi_classes * settings.agi_steps,
+        "guided": settings.guided_steps,
+    }
     gradients = search + sum(per_method.get(m.split("_")[0], 1) for m in methods)
     scale = max(image.shape[-1] * image.shape[-2] / 224**2, 0.05)
     return int(min(120, 10 + gradients * SECONDS_PER_GRADIENT * scale))
@@ -262,11 +267,11 @@ def source_widgets(default_source: str):
 
 
 def settings_widgets():
-    labels = ", ".join(METHODS[m].label for m in panel_methods(("black",)))
+    labels = ", ".join(METHODS[m].label for m in panel_methods(()))  # IG per baseline, beside
     baselines = gr.CheckboxGroup(list(BASELINES), value=["black", "white"], label="IG baselines")
     preset = gr.Radio(list(PRESETS), value="fast", label="Boundary search")
     steps = gr.Number(0, precision=0, label="Search steps (0: the preset's default)")
-    gr.Markdown(f"Methods: {labels} (IG once per baseline).")
+    gr.Markdown(f"Methods: IG once per chosen baseline, {labels}.")
     return baselines, preset, steps
 
 
@@ -288,7 +293,7 @@ def build() -> gr.Blocks:
                     run = gr.Button("Explain", variant="primary")
                 with gr.Column(scale=3):
                     panels = gr.Gallery(
-                        elem_id="panels", label="Panels", columns=5, format="png", height="auto"
+                        elem_id="panels", label="Panels", columns=6, format="png", height="auto"
                     )
                     with gr.Row():
                         x_prime = gr.Image(

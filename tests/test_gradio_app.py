@@ -122,6 +122,14 @@ def test_ten_clients_at_once_each_get_their_own_image(app):
         assert abs(numbers["prediction"]["probability"] - float(expected[name][index])) < 1e-5
 
 
+def test_an_uploaded_file_is_explained_like_the_same_gallery_image(app):
+    _, url = app
+    name = shapes_names()[3]
+    uploaded = explain(url, None, upload=handle_file(str(SHAPES_GALLERY_DIR / f"{name}.png")))[2]
+    assert uploaded["image"] == f"{name}.png"
+    assert uploaded["prediction"] == explain(url, name)[2]["prediction"]
+
+
 def test_non_image_bytes_give_one_clear_error(app, tmp_path):
     _, url = app
     path = tmp_path / "notes.png"
@@ -139,6 +147,20 @@ def test_a_file_over_the_core_limit_is_refused_before_reading(app, tmp_path):
         handle.truncate(MAX_BYTES + 1)  # sparse: nothing is written
     with pytest.raises(gr.Error, match=f"the limit is {MAX_BYTES // 2**20} MiB"):
         gradio_app.picture("upload", None, str(path), MODEL)
+
+
+def test_gpu_work_is_wrapped_with_a_duration_estimated_from_the_work(app, monkeypatch):
+    gradio_app, _ = app
+    seen = {}
+    monkeypatch.setattr(gradio_app, "SPACES_GPU", lambda duration: seen.setdefault("d", duration))
+    gradio_app.gpu(duration=gradio_app.gpu_seconds)
+    assert seen["d"] is gradio_app.gpu_seconds  # spaces.GPU calls it with compute's arguments
+    small, large = torch.zeros(3, 64, 64).numpy(), torch.zeros(3, 224, 224).numpy()
+    methods = panel_methods(("black", "white"))
+    fast_small = gradio_app.gpu_seconds(MODEL, small, methods, "fast", None)
+    fast_large = gradio_app.gpu_seconds(MODEL, large, methods, "fast", None)
+    paper_large = gradio_app.gpu_seconds(MODEL, large, methods, "paper", None)
+    assert 10 <= fast_small < fast_large < paper_large <= 120
 
 
 # --- both tabs in Chromium ---------------------------------------------------------------------

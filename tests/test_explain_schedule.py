@@ -64,3 +64,24 @@ def test_colour_hex_round_trip_and_refusal():
     assert color_to_hex((1.0, 128 / 255, 0.0)) == "#ff8000"
     with pytest.raises(ValueError, match="expected a colour like #808080"):
         color_from_hex("#12345g")
+
+
+def test_the_worker_thread_gets_its_own_model_and_input(monkeypatch):
+    import boundary_core.explain as explain
+
+    seen = []
+    original = explain.attribute_all
+
+    def recording(model, x, *args, **kwargs):
+        seen.append((model, x))
+        return original(model, x, *args, **kwargs)
+
+    monkeypatch.setattr(explain, "attribute_all", recording)
+    model = load_model("shapes-standard")
+    x = _gallery_image("06_distractor_arrow")
+    names = get_spec("shapes-standard").class_names
+    explain_image(model, x, names, methods=("sm", "bsm"), parallel=True, search_steps=5)
+    (worker_model, worker_x), (main_model, main_x) = seen  # the worker's call is submitted first
+    assert worker_model is not main_model and worker_x is not main_x
+    assert worker_x.data_ptr() != main_x.data_ptr()  # not a view: flags and storage are its own
+    torch.testing.assert_close(worker_x, main_x)

@@ -128,9 +128,9 @@ def compute(model_name, image, methods, preset, steps, progress=None) -> dict:
         methods=methods,
         preset=preset,
         search_steps=steps,
-        # Serial within a request: the queue already runs two requests at once, and the core's
-        # worker thread shares the input tensor with the main thread, whose Captum calls toggle
-        # its requires_grad (a race: 4 of 30 explanations failed; fix in boundary_core/explain.py)
+        # Serial within a request: the queue already runs two requests on the two cores. (With
+        # the core's worker thread, explain.py at 6236221 shared the input tensor between threads
+        # whose Captum calls flip its requires_grad: 4 of 30 explanations failed.)
         parallel=False,
         progress=(lambda f, m: progress(min(max(f, 0.0), 1.0), desc=m)) if progress else None,
     )

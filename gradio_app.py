@@ -40,8 +40,7 @@ from boundary_core.search.ensemble import eps_ladder
 from boundary_core.search.find import FAST_STEPS, check_search_arguments, paper_budget
 from ui.sources import DOMAINS, gallery_names, gallery_picture, upload_picture
 
-# Present on Hugging Face ZeroGPU Spaces (a no-op decorator off ZeroGPU). Imported by name, since
-# the repository's own spaces/ folder (Space configurations) is an importable namespace package.
+# Present on Hugging Face ZeroGPU Spaces (a no-op decorator off ZeroGPU).
 try:
     from spaces import GPU as SPACES_GPU
 except ImportError:

@@ -1,7 +1,6 @@
 """Cached bridges from Streamlit pages into ``boundary_core`` (models cached as resources,
 results as data keyed by model, image hash and settings)."""
 
-import hashlib
 import warnings
 
 import numpy as np
@@ -14,6 +13,7 @@ from boundary_core.device import apply_thread_policy, default_device, describe
 from boundary_core.explain import explain_image
 from boundary_core.methods import Settings, alignment_of, panel_methods
 from boundary_core.models import get_spec, load_model
+from boundary_core.render import explanation_arrays
 
 warnings.filterwarnings("ignore", module=r"captum\..*")
 apply_thread_policy()
@@ -28,10 +28,6 @@ def cached_model(name: str) -> torch.nn.Module:
 
 def device_label() -> str:
     return describe(default_device()).replace("(1 threads)", "(1 thread)")
-
-
-def image_key(image: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(image).tobytes()).hexdigest()[:16]
 
 
 def _progress_bar(callback):
@@ -68,23 +64,15 @@ def cached_explanation(
         search_steps=search_steps,
         progress=_progress_bar(_progress),
     )
-    found = bool(explanation.boundary.found[0])
-    summary = explanation.summary()
-    summary["model"] = model_name
-    summary["settings"] = {
+    result = explanation_arrays(explanation, image)
+    result["summary"]["model"] = model_name
+    result["summary"]["settings"] = {
         "preset": preset,
         "search_steps": search_steps,
         "baselines": list(baselines),
         "colour": colour,
     }
-    return {
-        "summary": summary,
-        "input": image,
-        "boundary": explanation.boundary.point[0].cpu().numpy() if found else None,
-        "maps": {k: v[0].cpu().numpy() for k, v in explanation.attributions.maps.items()},
-        "probabilities": explanation.probabilities.cpu().numpy(),
-        "class_names": list(get_spec(model_name).class_names),
-    }
+    return result
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

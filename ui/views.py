@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from boundary_core.methods import label
-from ui.compute import DEFAULT_COLOUR, cached_explanation, image_key
+from boundary_core.render import image_key, legend_text
+from ui.compute import DEFAULT_COLOUR, cached_explanation
 from ui.panels import (
     arrays_npz,
     box_metrics,
@@ -131,19 +132,8 @@ def downloads(result: dict, panels, picture: Picture | None, prefix: str = "expl
         columns[3].download_button("x′ (NPY)", buffer.getvalue(), f"{prefix}-boundary.npy")
 
 
-LEGENDS = {
-    "paper": "Paper style: red = pushes towards the predicted class, blue = against it, green = 0 "
-    "(jet on a fixed [−1, 1] scale, each sign scaled to its own maximum).",
-    "captum": "Captum style: green = pushes towards the predicted class, red = against it, white "
-    "= 0 (channel sum, clipped at the 2% outliers).",
-}
-
-
 def legend(style: str) -> None:
-    st.caption(
-        LEGENDS[style] + " Δ is each map's completeness error Σ attribution − (f(x) − "
-        "f(baseline)). x′ − x is amplified to use the full grey range; white box: ground truth."
-    )
+    st.caption(legend_text(style))
 
 
 def unavailable(result: dict) -> None:

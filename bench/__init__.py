@@ -12,6 +12,7 @@ from boundary_core.cli.bench_cmd import add_benchmarks
 
 BENCHMARKS = {
     "app": "bench.app",
+    "gradio": "bench.gradio",
 }
 
 

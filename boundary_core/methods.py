@@ -348,14 +348,23 @@ def ig_method(baseline: str) -> str:
     return name
 
 
-def panel_methods(baselines: tuple[str, ...]) -> tuple[str, ...]:
-    """The default methods with IG once per chosen baseline instead of black and white, in
-    panel order (the Explain page's list)."""
-    chosen = {ig_method(b) for b in baselines}
+def panel_methods(baselines: tuple[str, ...], extra: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The default methods with IG once per chosen baseline instead of black and white, plus
+    the ``extra`` methods asked for (e.g. the IDGI and Guided IG rows), in panel order."""
+    chosen = {ig_method(b) for b in baselines} | set(parse_methods(extra, allow_empty=True))
     return tuple(
         name
         for name, method in METHODS.items()
         if (name in chosen) or (method.default and name not in IG_BASELINE_METHODS)
+    )
+
+
+def extra_methods() -> tuple[str, ...]:
+    """The methods a front offers beside the default panels and the IG baselines."""
+    return tuple(
+        name
+        for name, method in METHODS.items()
+        if not method.default and name not in IG_BASELINE_METHODS
     )
 
 

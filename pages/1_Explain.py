@@ -6,6 +6,7 @@ from ui.byo import user_model_form
 from ui.controls import (
     baseline_controls,
     device_caption,
+    extra_method_controls,
     heatmap_controls,
     image_controls,
     search_controls,
@@ -32,6 +33,7 @@ with friendly_errors("the explanation"):
         choice = image_controls()
         preset, steps = search_controls()
         baselines, colour = baseline_controls()
+        extra = extra_method_controls()
         style = heatmap_controls()
         user_model_form()
     share()
@@ -40,7 +42,7 @@ with friendly_errors("the explanation"):
         "Upload an image to explain it (PNG, JPEG, …), or pick a gallery."
     )
 
-    result = explain(choice.model, picture, preset, steps, baselines, colour)
+    result = explain(choice.model, picture, preset, steps, baselines, colour, extra=extra)
 
     headline(result)
     panels = panel_images(result, style)

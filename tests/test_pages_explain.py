@@ -157,3 +157,18 @@ def test_invalid_url_values_fall_back_to_defaults():
     assert not app.exception, app.exception
     assert app.sidebar.selectbox(key="domain").value == "photos"
     assert app.sidebar.slider(key="alpha").value == 0.5
+
+
+def test_more_methods_adds_the_chosen_rows_as_panels():
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(PAGE, default_timeout=300)
+    app.query_params.update(
+        {"domain": "shapes", "model": "shapes-standard", "shape": "02_dark_on_light_triangle"}
+    )
+    app.query_params["extra"] = ["ig_black_idgi", "big_idgi"]
+    app.run()
+    assert not app.exception, app.exception
+    captions = [image.proto.imgs[0].caption for image in app.get("image")]
+    assert any(c.startswith("IG-IDGI (black)") for c in captions), captions
+    assert any(c.startswith("BIG-IDGI") for c in captions), captions

@@ -45,11 +45,13 @@ def cached_explanation(
     search_steps: int | None,
     baselines: tuple[str, ...] = ("black", "white"),
     colour: str = DEFAULT_COLOUR,
+    extra: tuple[str, ...] = (),
     _progress=None,
 ) -> dict:
     """Everything one Explain view draws, as plain numpy arrays and a JSON-able summary.
 
-    Cached per (model, image hash, preset, budget, baselines, colour); heatmap options are not
+    Cached per (model, image hash, preset, budget, baselines, colour, extra methods); heatmap
+    options are not
     part of the key, so restyling never recomputes.
     """
     del key  # part of the cache key only (the image array is hashed too)
@@ -58,7 +60,7 @@ def cached_explanation(
         cached_model(model_name),
         x,
         get_spec(model_name).class_names,
-        methods=panel_methods(baselines),
+        methods=panel_methods(baselines, extra),
         preset=preset,
         settings=Settings(baseline_color=color_from_hex(colour)),
         search_steps=search_steps,
@@ -70,6 +72,7 @@ def cached_explanation(
         "preset": preset,
         "search_steps": search_steps,
         "baselines": list(baselines),
+        "extra_methods": list(extra),
         "colour": colour,
     }
     return result

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from boundary_core.attributions import BASELINES
-from boundary_core.methods import ig_method, label
+from boundary_core.methods import METHODS, extra_methods, ig_method, label
 from boundary_core.models import default_pair, get_spec, list_models
 from boundary_core.search import PRESETS
 from ui.compute import DEFAULT_COLOUR, device_label
@@ -27,6 +27,7 @@ STYLE_HELP = (
     "paper: mean over channels, Gaussian blur, signed_max, jet on a fixed [−1, 1] "
     "scale. captum: channel sum, 2% outlier clip, red–white–green."
 )
+METHOD_HELP = "  \n".join(f"**{label(m)}**: {METHODS[m].description}" for m in extra_methods())
 BLUR_HELP = "auto = the paper's σ = 10 at 224 px, scaled to this image's size."
 
 
@@ -150,6 +151,16 @@ def baseline_controls() -> tuple[tuple[str, ...], str]:
     return tuple(b for b in BASELINES if b in chosen), colour
 
 
+def extra_method_controls() -> tuple[str, ...]:
+    """More methods than the default panels (IDGI, Guided IG, ...), from the method table."""
+    options = extra_methods()
+    init_many("extra", (), options)
+    chosen = st.multiselect(
+        "More methods", options, key="extra", format_func=label, help=METHOD_HELP
+    )
+    return tuple(m for m in options if m in chosen)
+
+
 def _hex(value: str) -> str:
     value = value if value.startswith("#") else "#" + value
     if len(value) != 7 or any(c not in "0123456789abcdefABCDEF" for c in value[1:]):
@@ -187,6 +198,7 @@ def share(
         "preset",
         "steps",
         "baselines",
+        "extra",
         "colour",
         "style",
         "blur",

@@ -35,6 +35,7 @@ def explain(
     baselines=("black", "white"),
     colour: str = DEFAULT_COLOUR,
     label: str = "",
+    extra: tuple[str, ...] = (),
 ) -> dict:
     """The cached explanation of ``picture``, with a progress bar while it is computed."""
     bar = st.progress(0.0, text=f"{label}starting…")
@@ -46,6 +47,7 @@ def explain(
         steps,
         tuple(baselines),
         colour,
+        tuple(extra),
         _progress=outside_cache(lambda fraction, message: bar.progress(fraction, label + message)),
     )
     bar.empty()

@@ -95,10 +95,10 @@ if ON_SPACE:  # weights fetched at build time (preload_from_hub) become models; 
 
 
 # --- one cached call into the core ---------------------------------------------------------------
-def gpu_seconds(model_name, image, methods, preset, steps, progress=None) -> int:
+def gpu_seconds(model_name, image, methods, preset, steps, target=None, progress=None) -> int:
     """ZeroGPU duration for one explanation: gradients of the search and of every method, at
     ``SECONDS_PER_GRADIENT`` scaled by pixels (224² = 1), plus 10 s; at most 120 s."""
-    del progress
+    del progress, target
     settings = Settings()
     if preset == "fast":
         search = (steps or FAST_STEPS) + 1
@@ -117,7 +117,7 @@ def gpu_seconds(model_name, image, methods, preset, steps, progress=None) -> int
 
 
 @gpu(duration=gpu_seconds)
-def compute(model_name, image, methods, preset, steps, progress=None) -> dict:
+def compute(model_name, image, methods, preset, steps, target=None, progress=None) -> dict:
     """``explain_image`` on ``image (3, H, W)``; plain numpy arrays back (they cross processes on
     ZeroGPU)."""
     explanation = explain_image(
@@ -127,9 +127,8 @@ def compute(model_name, image, methods, preset, steps, progress=None) -> dict:
         methods=methods,
         preset=preset,
         search_steps=steps,
-        # Serial within a request: the queue already runs two requests on the two cores. (With
-        # the core's worker thread, explain.py at 6236221 shared the input tensor between threads
-        # whose Captum calls flip its requires_grad: 4 of 30 explanations failed.)
+        target=target,
+        # Serial within a request: the queue already runs two requests on the two cores.
         parallel=False,
         progress=(lambda f, m: progress(min(max(f, 0.0), 1.0), desc=m)) if progress else None,
     )
@@ -140,14 +139,18 @@ _CACHE: "OrderedDict[tuple, dict]" = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 
 
-def cached_result(model_name, image, baselines, preset, steps, progress=None) -> dict:
+def cached_result(model_name, image, baselines, preset, steps, progress=None, target=None) -> dict:
     """The result for (model, image SHA-256, settings), from a small LRU cache or computed."""
-    key = (model_name, image_key(image), tuple(baselines), preset, steps)
+    key = (model_name, image_key(image), tuple(baselines), preset, steps, target)
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    result = compute(model_name, image, panel_methods(tuple(baselines)), preset, steps, progress)
+    methods = panel_methods(tuple(baselines))
+    try:
+        result = compute(model_name, image, methods, preset, steps, target, progress)
+    except ValueError as error:  # e.g. a target outside the model's classes
+        raise gr.Error(str(error).splitlines()[0], print_exception=False) from None
     with _CACHE_LOCK:
         _CACHE[key] = result
         while len(_CACHE) > CACHE_SIZE:
@@ -215,11 +218,15 @@ def downloads(result, pic, stem) -> list[str]:
     return [str(png), str(npz)]
 
 
-def explain_view(source, name, upload, model_name, baselines, preset, steps, progress=PROGRESS):
-    """Explain tab and ``/explain``: panels, x′, the numbers, downloads."""
+def explain_view(
+    source, name, upload, model_name, baselines, preset, steps, target=-1, progress=PROGRESS
+):
+    """Explain tab and ``/explain``: panels, x′, the numbers, downloads. ``target`` −1 (or
+    empty) explains the predicted class."""
     baselines, steps = settings_of(model_name, baselines, preset, steps)
+    target = None if target is None or int(target) < 0 else int(target)
     pic, image_name = picture(source, name, upload, model_name)
-    result = cached_result(model_name, pic.image, baselines, preset, steps, progress)
+    result = cached_result(model_name, pic.image, baselines, preset, steps, progress, target)
     boundary = result["boundary"]
     x_prime = None if boundary is None else np.asarray(upscale(image_rgb(boundary), TILE * 2))
     stem = f"{model_name}-{'-'.join(baselines)}-{preset}-{steps}"
@@ -289,6 +296,9 @@ def build() -> gr.Blocks:
                     source, name, upload = source_widgets("shapes")
                     model_name = gr.Dropdown(models, value=start, label="Model")
                     baselines, preset, steps = settings_widgets()
+                    target = gr.Number(
+                        -1, precision=0, label="Target class index (−1: the predicted class)"
+                    )
                     run = gr.Button("Explain", variant="primary")
                 with gr.Column(scale=3):
                     panels = gr.Gallery(
@@ -302,7 +312,7 @@ def build() -> gr.Blocks:
                     summary = gr.JSON(label="Numbers (as `explain --json`)", elem_id="numbers")
             run.click(
                 explain_view,
-                [source, name, upload, model_name, baselines, preset, steps],
+                [source, name, upload, model_name, baselines, preset, steps, target],
                 [panels, x_prime, summary, files],
                 api_name="explain",
             )

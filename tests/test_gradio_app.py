@@ -195,3 +195,17 @@ def test_both_tabs_in_chromium(app, tmp_path):
         _wait_for_images(page, "#robust", 11)
         assert _screenshot(page, tmp_path, "compare.png").stat().st_size > 20_000
         assert page.locator(".toast-body.error").count() == 0
+
+
+def test_explain_a_chosen_target_class(app):
+    _, url = app
+    name = shapes_names()[0]
+    _, _, summary, _ = Client(url, verbose=False).predict(
+        "shapes", name, None, MODEL, BASELINES, "fast", STEPS, 2, api_name="/explain"
+    )
+    assert summary["target"]["index"] == 2
+    assert summary["target"]["label"] == get_spec(MODEL).class_names[2]
+    with pytest.raises(Exception, match="target must be a class index"):
+        Client(url, verbose=False).predict(
+            "shapes", name, None, MODEL, BASELINES, "fast", STEPS, 99, api_name="/explain"
+        )

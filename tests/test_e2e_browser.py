@@ -67,7 +67,10 @@ def test_real_uploads_in_chromium(tmp_path):
     Image.fromarray((np.arange(80 * 60).reshape(60, 80) * 13 % 65535).astype(np.uint16)).save(good)
     with streamlit_server() as base, chromium_page() as page:
         page.goto(f"{base}/Explain?domain=upload&model=shapes-standard")
-        chooser = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+        image_uploader = page.locator('[data-testid="stFileUploader"]').filter(
+            has_text="Upload an image"
+        )  # the other uploader (Bring your own model) takes .safetensors
+        chooser = image_uploader.locator('[data-testid="stFileUploaderDropzoneInput"]')
         chooser.set_input_files(str(bad))
         page.wait_for_selector('[data-testid="stAlertContentError"]', timeout=60_000)
         assert "not a readable image" in page.locator(ERRORS).first.inner_text()

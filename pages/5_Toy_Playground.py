@@ -10,6 +10,7 @@ from boundary_core.toy import (
     search_boundary,
 )
 from boundary_core.toy.model import layer_weights
+from boundary_core.toy.path_methods import exact_idgi, toy_guided_path
 from boundary_core.toy.smoothing import sampled_grid
 from boundary_core.toy.walk import closest_boundary_walk
 from ui.state import app_navigation
@@ -26,6 +27,8 @@ SHOW = {
     "ig": "IG path",
     "big": "BIG path",
     "search": "searched x'",
+    "guided": "Guided IG path",
+    "idgi": "IDGI weights",
 }
 
 
@@ -148,6 +151,12 @@ with plot:
         show=settings["show"],
         search_point=search_point,
         smoothed=None if grid is None else (grid, settings["sigma"]),
+        guided=toy_guided_path(model, settings["query"], explanation.label, settings["baseline"])
+        if "guided" in settings["show"]
+        else None,
+        idgi=exact_idgi(explanation.ig_path, explanation.label)
+        if "idgi" in settings["show"]
+        else None,
     )
     st.plotly_chart(figure, key="toy_plot", on_select="rerun", selection_mode="points")
     st.caption(

@@ -53,6 +53,7 @@ def chart_traces(chart) -> list[dict]:
     return [
         {"name": trace["name"], "x": values(trace["x"]), "y": values(trace["y"])}
         for trace in json.loads(chart.proto.spec)["data"]
+        if "name" in trace  # the playground's invisible click grid has none
     ]
 
 
@@ -106,3 +107,27 @@ def test_playground_figure_draws_exact_cells_and_boundary():
     boundary = next(t for t in figure.data if t.name == "decision boundary")
     drawn = np.asarray(boundary.x)[np.isfinite(np.asarray(boundary.x, dtype=float))]
     assert len(drawn) == 2 * len(geometry.boundary)
+
+
+def test_playground_draws_the_guided_path_and_idgi_weights():
+    from boundary_core.toy.path_methods import exact_idgi, toy_guided_path
+
+    app = AppTest.from_file(str(PAGES / "5_Toy_Playground.py"), default_timeout=60).run()
+    assert not app.exception
+    traces = {t["name"]: t for t in chart_traces(app.get("plotly_chart")[0])}
+    guided, idgi = traces["Guided IG path (baseline → x)"], traces["IDGI weights (IG path)"]
+    query = (app.slider(key="toy_qx").value, app.slider(key="toy_qy").value)
+    assert np.allclose([guided["x"][-1], guided["y"][-1]], query, atol=1e-6)  # ends at x
+    # the figure builder draws exactly what the core computed: one marker per linear piece
+    data = make_data("apple_banana")
+    model = train_mlp(data, (8, 8))
+    geometry = exact_geometry(model, data.box)
+    explanation = explain_query(model, geometry, (0.1, 0.0))
+    pieces = exact_idgi(explanation.ig_path, explanation.label)
+    path = toy_guided_path(model, (0.1, 0.0), explanation.label, (0.0, 0.0))
+    figure = playground_figure(geometry, data, explanation, guided=path, idgi=pieces)
+    markers = next(t for t in figure.data if t.name == "IDGI weights (IG path)")
+    assert len(markers.x) == len(pieces.logit_steps) == len(explanation.ig_path.t) - 1
+    np.testing.assert_allclose(markers.marker.color, pieces.weights[:, 0])
+    assert np.isclose(pieces.attribution.sum(), pieces.logit_steps.sum())  # IDGI completeness
+    assert len(idgi["x"]) >= 1

@@ -121,6 +121,47 @@ def _path_trace(pieces, colour: str, name: str) -> go.Scatter:
     )
 
 
+def guided_path_trace(path) -> go.Scatter:
+    """Guided IG's path (``toy.path_methods.ToyGuidedPath``) from the baseline to x."""
+    return go.Scatter(
+        x=path.points[:, 0],
+        y=path.points[:, 1],
+        mode="lines",
+        name="Guided IG path (baseline → x)",
+        line=dict(color="seagreen", width=2.5),
+        hovertemplate="guided path (%{x:.3f}, %{y:.3f})<extra></extra>",
+    )
+
+
+def idgi_weight_trace(idgi) -> go.Scatter:
+    """IDGI along the straight IG path (``toy.path_methods.IdgiPieces``): one marker per linear
+    piece, coloured by the share of that piece's logit change given to x₁ (the rest goes to x₂),
+    sized by the size of the change."""
+    pieces = idgi.pieces
+    middle = (pieces.t[:-1] + pieces.t[1:]) / 2
+    points = pieces.start + middle[:, None] * (pieces.end - pieces.start)  # (M, 2)
+    change = np.abs(idgi.logit_steps)
+    sizes = 6 + 14 * change / max(float(change.max()), 1e-12)
+    return go.Scatter(
+        x=points[:, 0],
+        y=points[:, 1],
+        mode="markers",
+        name="IDGI weights (IG path)",
+        customdata=np.column_stack([idgi.weights, idgi.logit_steps]),
+        marker=dict(
+            size=sizes,
+            color=idgi.weights[:, 0],
+            cmin=0.0,
+            cmax=1.0,
+            colorscale="Cividis",
+            line=dict(color="black", width=1),
+            colorbar=dict(title="share to x₁", len=0.4, y=0.2),
+        ),
+        hovertemplate="IDGI: share to x₁ %{customdata[0]:.2f}, to x₂ %{customdata[1]:.2f}; "
+        "logit change %{customdata[2]:+.3f}<extra></extra>",
+    )
+
+
 def _explanation_traces(explanation: ToyExplanation, show: set[str], search_point) -> list:
     query = explanation.query
     traces = [_arrow(query, explanation.sm, "crimson", "SM direction")] if "sm" in show else []
@@ -212,14 +253,19 @@ def playground_figure(
     search_point=None,
     smoothed: tuple[SampledGrid, float] | None = None,
     clickable: bool = True,
+    guided=None,
+    idgi=None,
 ) -> go.Figure:
-    """Regions (a colour family per class), exact boundary, data, and the query's story."""
+    """Regions (a colour family per class), exact boundary, data, and the query's story;
+    ``guided`` / ``idgi`` add Guided IG's path and IDGI's weights along the IG path."""
     traces = [*_region_traces(geometry, "edges" in show), _boundary_trace(geometry)]
     if smoothed is not None:
         traces += smoothed_boundary_traces(*smoothed)
     traces += _data_traces(data)
     if explanation is not None:
         traces += _explanation_traces(explanation, set(show), search_point)
+    traces += [guided_path_trace(guided)] if guided is not None else []
+    traces += [idgi_weight_trace(idgi)] if idgi is not None else []
     if clickable:
         traces.append(_click_grid(geometry.box))
     box = geometry.box

@@ -163,7 +163,9 @@ with plot:
         "Each shade is one linear region (colour family = predicted class); the thick black line "
         "is the exact decision boundary. Arrows show directions only (SM at x, BSM and the "
         "segment normal at the exact closest boundary point x′); dotted paths mark where they "
-        "cross regions. Click the plot or use the sliders to move x."
+        "cross regions. The green line is Guided IG's path; the discs on the IG path are IDGI's "
+        "weights (colour: the share of each piece's logit change given to x₁; size: the change). "
+        "Click the plot or use the sliders to move x."
         + (
             " The dashed teal line is the Gaussian-smoothed net's boundary, estimated from "
             "Monte Carlo samples on a grid: it is not exact."

@@ -347,6 +347,19 @@ def build() -> gr.Blocks:
 
 demo = build()
 
+
+def launch_local(port: int) -> str:
+    """Serve ``demo`` on 127.0.0.1:``port`` in a background thread (tests, benchmarks); its URL."""
+    _, url, _ = demo.launch(
+        server_name="127.0.0.1",
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+        max_file_size=MAX_BYTES,
+    )
+    return url
+
+
 if __name__ == "__main__":
     demo.launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"),

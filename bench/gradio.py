@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from bench.app import free_port
-from boundary_core.data.images import MAX_BYTES
 from ui.sources import shapes_names
 
 MODEL, STEPS, CLIENTS = "shapes-standard", 50, 10
@@ -48,13 +47,7 @@ def run(args) -> str:
         raise ValueError(f"--repeats must be in [1, {len(names) - 1}] (one gallery image each)")
     memory_before = _rss_mb()
     start = time.perf_counter()
-    _, url, _ = gradio_app.demo.launch(
-        server_name="127.0.0.1",
-        server_port=free_port(),
-        prevent_thread_lock=True,
-        quiet=True,
-        max_file_size=MAX_BYTES,
-    )
+    url = gradio_app.launch_local(free_port())
     try:
         cold, _ = _explain(url, names[0], STEPS)
         first = time.perf_counter() - start

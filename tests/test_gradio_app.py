@@ -30,13 +30,7 @@ BASELINES = ["black"]
 def app():
     import gradio_app
 
-    _, url, _ = gradio_app.demo.launch(
-        server_name="127.0.0.1",
-        server_port=free_port(),
-        prevent_thread_lock=True,
-        quiet=True,
-        max_file_size=MAX_BYTES,
-    )
+    url = gradio_app.launch_local(free_port())
     yield gradio_app, url
     gradio_app.demo.close()
 

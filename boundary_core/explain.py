@@ -12,6 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from boundary_core.attributions import DeepLiftRefused
+from boundary_core.device import default_device
 from boundary_core.methods import (
     DEFAULT_METHODS,
     DEFAULT_SETTINGS,
@@ -75,15 +76,15 @@ def attribute_all(
     """
     methods = parse_methods(methods, allow_empty=True)
     maps, deltas, unavailable, seconds = {}, {}, {}, {}
+    found = boundary is not None and bool(boundary.found.all())
+    point = boundary.point if found else None
     for step, name in enumerate(methods):
         if progress:
             progress(step / len(methods), f"computing {METHODS[name].label}")
         method = METHODS[name]
-        found = boundary is not None and bool(boundary.found.all())
         if method.needs_boundary and not found:
             unavailable[name] = "no boundary point was found, so there is no x′ to attribute from"
             continue
-        point = boundary.point if found else None
         start = time.perf_counter()
         try:
             result = method.compute(MethodInput(model, x, target, point, settings))
@@ -150,7 +151,7 @@ class Explanation:
 def parallel_by_default() -> bool:
     """Whether ``explain_image`` runs the boundary-free methods beside the search: on a CPU with
     two or more cores, unless ``BAE_PARALLEL=0``. On a GPU one stream does both."""
-    cpu = not torch.cuda.is_available()
+    cpu = default_device().type == "cpu"
     return cpu and (os.cpu_count() or 1) >= 2 and os.environ.get("BAE_PARALLEL", "1") != "0"
 
 

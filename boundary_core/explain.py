@@ -183,6 +183,7 @@ def explain_image(
     search_steps: int | None = None,
     progress: Progress | None = None,
     parallel: bool | None = None,
+    boundary: BoundaryResult | None = None,
 ) -> Explanation:
     """Explain one image ``x (C, H, W)``: predict, search the boundary, attribute.
 
@@ -190,6 +191,8 @@ def explain_image(
     predicted class (that is what x′ means), so BSM/BIG for another target use the same x′.
     ``parallel`` (default ``parallel_by_default()``) computes the methods that need no x′ on a
     worker thread while the search runs; the maps are the same either way.
+    ``boundary`` (a batch-of-one result of an earlier ``find_boundary`` on this ``x``, e.g. from a
+    cache) skips the search: only the maps are computed, and ``search_seconds`` is 0.
     """
     if x.dim() != 3:
         raise ValueError(f"expected one image (C, H, W), got shape {tuple(x.shape)}")
@@ -216,14 +219,20 @@ def explain_image(
             attribute_all, _worker_model(model), mine, targets, None, beside, settings
         )
     start = time.perf_counter()
-    boundary = find_boundary(
-        model,
-        batch,
-        preset=preset,
-        seed=settings.seed,
-        steps=search_steps,
-        progress=(lambda f, m: progress(0.5 * f, m)) if progress else None,
-    )
+    if boundary is None:
+        boundary = find_boundary(
+            model,
+            batch,
+            preset=preset,
+            seed=settings.seed,
+            steps=search_steps,
+            progress=(lambda f, m: progress(0.5 * f, m)) if progress else None,
+        )
+    elif boundary.point.shape != batch.shape:
+        raise ValueError(
+            f"boundary is for inputs of shape {tuple(boundary.point.shape)}, "
+            f"not {tuple(batch.shape)}"
+        )
     search_seconds = time.perf_counter() - start
     found = bool(boundary.found[0])
     with torch.no_grad():

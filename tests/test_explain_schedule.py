@@ -85,3 +85,19 @@ def test_the_worker_thread_gets_its_own_model_and_input(monkeypatch):
     assert worker_model is not main_model and worker_x is not main_x
     assert worker_x.data_ptr() != main_x.data_ptr()  # not a view: flags and storage are its own
     torch.testing.assert_close(worker_x, main_x)
+
+
+def test_a_given_boundary_skips_the_search_and_gives_the_same_maps():
+    """The app caches x′ apart from the maps: maps computed from a reused boundary equal those of
+    a full run, and a boundary for another input shape is refused."""
+    model = load_model("shapes-standard")
+    x = _gallery_image("06_distractor_arrow")
+    names = get_spec("shapes-standard").class_names
+    methods = ("sm", "bsm", "big")
+    full = explain_image(model, x, names, methods=methods, parallel=False)
+    reused = explain_image(model, x, names, methods=methods, parallel=False, boundary=full.boundary)
+    assert reused.search_seconds < full.search_seconds
+    for name, values in full.attributions.maps.items():
+        torch.testing.assert_close(reused.attributions.maps[name], values)
+    with pytest.raises(ValueError, match="shape"):
+        explain_image(model, x[:, :32, :32], names, methods=methods, boundary=full.boundary)

@@ -25,6 +25,7 @@ BENCHMARKS = {
     "ladder": "boundary_core.bench.ladder",
     "uploads": "boundary_core.bench.uploads",
     "resnet50": "boundary_core.bench.resnet50",
+    "scale": "boundary_core.bench.scale",
 }
 
 

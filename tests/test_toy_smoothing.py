@@ -16,7 +16,13 @@ from boundary_core.toy.er import (
     smoothed_relu_monte_carlo,
     theorem_bound,
 )
-from boundary_core.toy.smoothing import SmoothedModel, mean_alignment, sampled_grid, sm_bsm_curve
+from boundary_core.toy.smoothing import (
+    SmoothedModel,
+    mean_alignment,
+    sampled_grid,
+    sm_bsm_curve,
+    smoothed_query,
+)
 
 
 @pytest.mark.parametrize("s", [0.25, 1.0, 3.0])
@@ -97,3 +103,91 @@ def test_sampled_grid_margins_are_own_logit_minus_best_other():
     for c in range(3):
         best_other = np.delete(logits, c, axis=1).max(axis=1)
         np.testing.assert_allclose(grid.margins[c].ravel(), logits[:, c] - best_other)
+
+
+@pytest.fixture(scope="module")
+def moons_net():
+    return train_mlp(make_data("moons"), (8, 8), config=ToyTrainConfig(epochs=150))
+
+
+def test_smoothed_sm_is_the_gradient_of_the_gaussian_smoothing(moons_net):
+    """SM of the smoothed net = ∇ E f(x + ε): checked against finite differences of the same
+    sampled net, and against Stein's identity ∇f_σ(x) = E[f(x + ε) ε] / σ² with fresh noise."""
+    sigma, query = 0.3, (0.4, 0.1)
+    numbers = smoothed_query(moons_net, query, sigma, samples=256)
+    smoothed = SmoothedModel(moons_net, sigma, samples=256, seed=0)
+    x = torch.tensor([query], dtype=torch.float64)
+    h = 1e-6
+    steps = h * torch.eye(2, dtype=torch.float64)
+    with torch.no_grad():
+        central = [
+            (smoothed(x + d)[0, numbers.label] - smoothed(x - d)[0, numbers.label]) / (2 * h)
+            for d in steps
+        ]
+    np.testing.assert_allclose(numbers.sm, torch.stack(central).numpy(), atol=1e-6)
+    generator = torch.Generator().manual_seed(7)
+    noise = sigma * torch.randn(200_000, 2, generator=generator, dtype=torch.float64)
+    with torch.no_grad():
+        values = moons_net(x + noise)[:, numbers.label]  # (N,)
+    centred = (values - values.mean())[:, None] * noise / sigma**2  # (N, 2); mean = Stein
+    stein = centred.mean(dim=0).numpy()
+    error = centred.std(dim=0).numpy() / math.sqrt(len(noise))
+    # both estimate ∇f_σ(x): 256 common samples (SmoothGrad) vs 200k fresh ones (Stein)
+    assert np.all(np.abs(numbers.sm - stein) < 5 * error + 0.1 * np.linalg.norm(stein))
+
+
+def test_smoothed_boundary_point_is_the_closest_flip_on_a_dense_grid(moons_net):
+    sigma, query = 0.2, np.array([0.4, 0.1])
+    numbers = smoothed_query(moons_net, query, sigma, samples=64)
+    smoothed = SmoothedModel(moons_net, sigma, samples=64, seed=0)
+    assert numbers.point is not None
+    with torch.no_grad():
+        flipped = smoothed(torch.as_tensor(numbers.point[None])).argmax(1).item()
+    assert flipped != numbers.label  # across the smoothed net's own boundary
+    assert numbers.distance == pytest.approx(np.linalg.norm(numbers.point - query))
+    # oracle: the nearest grid point of another class (grid step 0.01 around x)
+    step = 0.01
+    axis = np.arange(-1.2, 1.2 + step, step)
+    grid = query + np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)  # (G, 2)
+    with torch.no_grad():
+        labels = smoothed(torch.as_tensor(grid)).argmax(1).numpy()
+    nearest = np.linalg.norm(grid[labels != numbers.label] - query, axis=1).min()
+    assert nearest - step <= numbers.distance <= nearest + 1e-3
+    np.testing.assert_allclose(
+        numbers.bsm,
+        saliency(smoothed, torch.as_tensor(numbers.point[None]), torch.tensor([0]) + numbers.label)[
+            0
+        ].numpy(),
+    )
+
+
+def test_tiny_sigma_gives_the_plain_nets_numbers(moons_net):
+    from boundary_core.toy import exact_geometry, explain_query
+
+    data = make_data("moons")
+    plain = explain_query(moons_net, exact_geometry(moons_net, data.box), (0.4, 0.1))
+    numbers = smoothed_query(moons_net, (0.4, 0.1), 1e-7, samples=16)
+    assert numbers.label == plain.label
+    np.testing.assert_allclose(numbers.sm, plain.sm, rtol=1e-5)
+    assert numbers.distance == pytest.approx(plain.boundary.distance, abs=1e-3)
+    assert numbers.sm_bsm_cosine == pytest.approx(plain.sm_bsm_cosine, abs=1e-2)
+    with pytest.raises(ValueError, match="sigma > 0"):
+        smoothed_query(moons_net, (0.4, 0.1), 0.0)
+
+
+def test_boundary_lines_sit_on_the_zero_margin():
+    model = train_mlp(make_data("three_blobs"), (8,), config=ToyTrainConfig(epochs=60))
+    box = make_data("three_blobs").box
+    grid = sampled_grid(model, box, 0.2, resolution=60, samples=32)
+    lines = grid.boundary_lines()
+    assert lines and all(line.shape[1] == 2 for line in lines)
+    points = np.concatenate(lines)
+    smoothed = SmoothedModel(model, 0.2, samples=32, seed=0)
+    with torch.no_grad():
+        logits = smoothed(torch.as_tensor(points)).numpy()
+    top2 = np.sort(logits, axis=1)[:, -2:]
+    spread = np.ptp(grid.margins)
+    # on a boundary line the two best classes tie (up to linear interpolation on the grid)
+    assert np.median(top2[:, 1] - top2[:, 0]) < 0.01 * spread
+    inside = (points[:, 0] >= box[0]) & (points[:, 0] <= box[1])
+    assert inside.all() and ((points[:, 1] >= box[2]) & (points[:, 1] <= box[3])).all()

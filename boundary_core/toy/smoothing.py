@@ -3,17 +3,25 @@
 ``f_σ(x) = E_ε f(x + ε)``, ε ~ N(0, σ² I), estimated with a fixed set of noise samples (common
 random numbers, as the paper's App. B.8 does), so ``f_σ`` is a deterministic, differentiable
 module and its saliency map is SmoothGrad (Theorem B.5). It is no longer piecewise linear: its
-boundary is found by the boundary search, not enumerated.
+boundary is found by the boundary search, not enumerated. ``smoothed_query`` gives the playground's
+numbers for the smoothed net at one query (its SM, closest boundary point and BSM);
+``SampledGrid.boundary_lines`` traces its boundary on a grid with scikit-image's marching squares.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+from skimage.measure import find_contours
 from torch import Tensor, nn
 
 from boundary_core.attributions import saliency
-from boundary_core.metrics import cosine_distance_batch, l2_distance_batch
+from boundary_core.metrics import (
+    cosine_distance,
+    cosine_distance_batch,
+    l2_distance,
+    l2_distance_batch,
+)
 from boundary_core.search import find_boundary
 from boundary_core.search.geometry import logit_margin
 from boundary_core.toy.threads import single_threaded
@@ -36,6 +44,47 @@ class SmoothedModel(nn.Module):
         noisy = x[:, None, :] + self.noise.to(x.dtype)  # (B, S, 2)
         logits = self.model(noisy.reshape(-1, 2))  # (B * S, K)
         return logits.reshape(x.shape[0], self.noise.shape[0], -1).mean(dim=1)
+
+
+@dataclass(frozen=True)
+class SmoothedQuery:
+    """The smoothed net ``f_σ`` at one query: its class, SM = ∇f_σ,c(x) (SmoothGrad), the
+    searched closest point x′_σ across its boundary, and BSM = ∇f_σ,c(x′_σ); ``point``, ``bsm``
+    are None and ``distance`` NaN when the search found no point."""
+
+    sigma: float
+    label: int
+    sm: np.ndarray  # (2,)
+    point: np.ndarray | None  # (2,)
+    distance: float
+    bsm: np.ndarray | None  # (2,)
+
+    @property
+    def sm_bsm_distance(self) -> float:
+        return float("nan") if self.bsm is None else l2_distance(self.sm, self.bsm)
+
+    @property
+    def sm_bsm_cosine(self) -> float:
+        return float("nan") if self.bsm is None else 1.0 - cosine_distance(self.sm, self.bsm)
+
+
+@single_threaded
+def smoothed_query(
+    model: nn.Module, query, sigma: float, *, samples: int = 256, seed: int = 0
+) -> SmoothedQuery:
+    """SM, x′_σ and BSM of ``SmoothedModel(model, sigma)`` at ``query`` (2,), by the fast search."""
+    if sigma <= 0:
+        raise ValueError(f"the smoothed net needs sigma > 0, got {sigma}")
+    smoothed = SmoothedModel(model, sigma, samples=samples, seed=seed)
+    x = torch.as_tensor(np.asarray(query, dtype=np.float64).reshape(1, 2))
+    result = find_boundary(smoothed, x, preset="fast", bounds=None, seed=seed)
+    label = result.original_label[:1]
+    sm = saliency(smoothed, x, label)[0].numpy()
+    point = bsm = None
+    if bool(result.found[0]):
+        point = result.point[0].numpy()
+        bsm = saliency(smoothed, result.point[:1], label)[0].numpy()
+    return SmoothedQuery(float(sigma), int(label), sm, point, float(result.distance[0]), bsm)
 
 
 @dataclass(frozen=True)
@@ -95,6 +144,19 @@ class SampledGrid:
     xs: np.ndarray  # (n,)
     ys: np.ndarray  # (n,)
     margins: np.ndarray  # (K, n, n): l_c − max_{k≠c} l_k at (ys[i], xs[j]); 0 on the boundary
+
+    def boundary_lines(self) -> list[np.ndarray]:
+        """The zero level lines of the margins as ``(M, 2)`` polylines in input coordinates,
+        linearly interpolated between grid points (marching squares). Two classes: one margin
+        is minus the other, so class 0's lines are the whole boundary."""
+        classes = 1 if len(self.margins) == 2 else len(self.margins)
+        lines = []
+        for c in range(classes):
+            for rows_cols in find_contours(self.margins[c], 0.0):  # (M, 2) fractional indices
+                x = np.interp(rows_cols[:, 1], np.arange(len(self.xs)), self.xs)
+                y = np.interp(rows_cols[:, 0], np.arange(len(self.ys)), self.ys)
+                lines.append(np.column_stack([x, y]))
+        return lines
 
 
 @single_threaded

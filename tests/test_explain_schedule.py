@@ -67,24 +67,67 @@ def test_colour_hex_round_trip_and_refusal():
 
 
 def test_the_worker_thread_gets_its_own_model_and_input(monkeypatch):
+    import threading
+
     import boundary_core.explain as explain
 
     seen = []
     original = explain.attribute_all
 
-    def recording(model, x, *args, **kwargs):
-        seen.append((model, x))
-        return original(model, x, *args, **kwargs)
+    def recording(model, x, target, boundary, methods, *args, **kwargs):
+        seen.append((threading.current_thread() is threading.main_thread(), model, x, methods))
+        return original(model, x, target, boundary, methods, *args, **kwargs)
 
     monkeypatch.setattr(explain, "attribute_all", recording)
     model = load_model("shapes-standard")
     x = _gallery_image("06_distractor_arrow")
     names = get_spec("shapes-standard").class_names
     explain_image(model, x, names, methods=("sm", "bsm"), parallel=True, search_steps=5)
-    (worker_model, worker_x), (main_model, main_x) = seen  # the worker's call is submitted first
-    assert worker_model is not main_model and worker_x is not main_x
-    assert worker_x.data_ptr() != main_x.data_ptr()  # not a view: flags and storage are its own
-    torch.testing.assert_close(worker_x, main_x)
+    assert sorted(m for _, _, _, methods in seen for m in methods) == ["bsm", "sm"]
+    worker = [(m, given) for main, m, given, methods in seen if not main]
+    assert worker, "the worker thread computed nothing"
+    main_x = x[None]
+    for worker_model, worker_x in worker:
+        assert worker_model is not model
+        assert worker_x.data_ptr() != x.data_ptr()  # not a view: flags and storage are its own
+        torch.testing.assert_close(worker_x, main_x)
+    assert all(m is model for main, m, _, _ in seen if main)
+
+
+def test_the_two_threads_share_the_maps_longest_first(monkeypatch):
+    """The worker starts on the longest boundary-free map; once x′ is found the main thread
+    takes the rest too (before, it computed only the maps that need x′ and DeepLIFT, and the
+    worker did everything else alone: AGI then bounded the wall time)."""
+    import threading
+
+    import boundary_core.explain as explain
+
+    taken = []
+    original = explain.attribute_all
+
+    def recording(model, x, target, boundary, methods, *args, **kwargs):
+        taken.append((threading.current_thread() is threading.main_thread(), methods[0]))
+        return original(model, x, target, boundary, methods, *args, **kwargs)
+
+    monkeypatch.setattr(explain, "attribute_all", recording)
+    model = load_model("shapes-standard")
+    x = _gallery_image("06_distractor_arrow")
+    names = get_spec("shapes-standard").class_names
+    settings = Settings(sg_samples=40, agi_classes=3, agi_steps=10, ig_steps=8)
+    methods = ("sm", "sg", "ig_black", "ig_white", "agi", "bsm", "big")
+    costs = {m: explain.expected_passes(m, settings) for m in methods}
+    assert max(costs, key=costs.get) == "agi" and costs["sg"] > costs["ig_black"] > costs["sm"]
+    explain_image(
+        model, x, names, methods=methods, settings=settings, parallel=True, search_steps=200
+    )
+    by_worker = [name for main, name in taken if not main]
+    by_main = [name for main, name in taken if main]
+    assert sorted(by_worker + by_main) == sorted(methods)
+    assert by_worker[0] == "agi"
+    assert by_main, "the main thread computed no map"
+    for order in (by_worker, by_main):  # each thread takes the longest one it may, in turn
+        free = [m for m in order if m not in ("bsm", "big")]
+        assert free == sorted(free, key=lambda m: -costs[m])
 
 
 def test_a_given_boundary_skips_the_search_and_gives_the_same_maps():

@@ -3,8 +3,6 @@
 All maps are signed and attribute the logit ``f_target`` (not the softmax).
 """
 
-import copy
-
 import torch
 from captum.attr import DeepLift, InputXGradient, IntegratedGradients, NoiseTunnel, Saliency
 from torch import Tensor, nn
@@ -17,6 +15,7 @@ from boundary_core.attributions.defaults import (
     SG_SAMPLES,
     SG_STDEV,
 )
+from boundary_core.attributions.private import PrivateCopy, private_copy
 from boundary_core.checks import require_finite, require_int
 
 
@@ -153,9 +152,20 @@ def deeplift_refusal(model: nn.Module, x: Tensor) -> str | None:
     ReLU module called twice, or a functional ``relu`` (``F.relu``, ``torch.relu``,
     ``Tensor.relu`` outside an ``nn.ReLU``), gets plain gradients instead, so we refuse rather
     than return a wrong map. One forward pass of a private copy is watched, so the caller's
-    model (maybe shared with other threads) never carries our hooks.
+    model (maybe shared with other threads) never carries our hooks. The answer is a fact of the
+    model's structure: it is found once per model (and again if the model changes) and kept with
+    DeepLIFT's private copy.
     """
-    return _refusal_of_private_copy(copy.deepcopy(model), x)
+    private = private_copy(model, "deeplift")
+    with private.lock:
+        return _refusal_once(private, x)
+
+
+def _refusal_once(private: PrivateCopy, x: Tensor) -> str | None:
+    """The refusal reason noted on ``private``, checked with one forward the first time only."""
+    if "refusal" not in private.notes:
+        private.notes["refusal"] = _refusal_of_private_copy(private.model, x)
+    return private.notes["refusal"]
 
 
 def _refusal_of_private_copy(model: nn.Module, x: Tensor) -> str | None:
@@ -196,14 +206,15 @@ def deeplift(
     apply.
     Returns the map and the summation-to-delta error per sample.
     """
-    # Captum hooks every ReLU of the model it is given; one private copy, checked and then
-    # attributed, keeps those hooks away from other threads using the same cached model.
-    private = copy.deepcopy(model)
-    reason = _refusal_of_private_copy(private, x)
-    if reason is not None:
-        raise DeepLiftRefused(f"DeepLIFT refused for this model: {reason}")
-    baseline = torch.zeros_like(x) if baseline is None else baseline
-    attribution, delta = DeepLift(private).attribute(
-        x, baselines=baseline, target=target, return_convergence_delta=True
-    )
+    # Captum hooks every ReLU of the model it is given: it gets a private copy (made and checked
+    # once per model, see ``attributions.private``), one call at a time.
+    private = private_copy(model, "deeplift")
+    with private.lock:
+        reason = _refusal_once(private, x)
+        if reason is not None:
+            raise DeepLiftRefused(f"DeepLIFT refused for this model: {reason}")
+        baseline = torch.zeros_like(x) if baseline is None else baseline
+        attribution, delta = DeepLift(private.model).attribute(
+            x, baselines=baseline, target=target, return_convergence_delta=True
+        )
     return attribution.detach(), delta.detach()

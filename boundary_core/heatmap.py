@@ -2,9 +2,15 @@
 
 Every function is pure numpy (torch tensors are accepted and converted); images are
 ``(C, H, W)`` floats in [0, 1] (C = 1 or 3) and results are ``(H, W, 3)`` floats in [0, 1];
-``to_uint8`` makes them PIL-ready. No plotting library is imported: the two colour maps are a
-few lines of numpy (the tests check them against matplotlib).
+``to_uint8`` makes them PIL-ready. No plotting library is imported: the colour maps are a few
+lines of numpy (the tests check them against matplotlib).
+
+Colours are a *palette* (a diverging map of [−1, 1], positive = red in every palette) applied to
+values divided by a ``Scale``: the paper's ``signed_max`` (each sign of each map to its own
+maximum) or one magnitude shared by several maps, so equal colours mean equal numbers.
 """
+
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
@@ -17,10 +23,22 @@ _JET = {
     "green": ((0.0, 0.0), (0.125, 0.0), (0.375, 1.0), (0.64, 1.0), (0.91, 0.0), (1.0, 0.0)),
     "blue": ((0.0, 0.5), (0.11, 1.0), (0.34, 1.0), (0.65, 0.0), (1.0, 0.0)),
 }
-_GREEN = (0.0, 128 / 255, 0.0)  # matplotlib's named "green"
-_SIGN_COLOURS = {"positive": _GREEN, "negative": (1.0, 0.0, 0.0), "absolute_value": (0.0, 0.0, 1.0)}
-CAPTUM_SIGNS = ("all", *_SIGN_COLOURS)
+# ColorBrewer "RdBu" (Brewer 2002, colorbrewer2.org), 11 classes, from −1 to +1: dark blue,
+# white, dark red. Blue and red differ in luminance and stay apart under every common colour
+# vision deficiency (tests/test_heatmap.py simulates deuteranopia), unlike jet or red–green.
+_BLUE_WHITE_RED = tuple(
+    tuple(int(code[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    for code in (
+        "053061 2166ac 4393c3 92c5de d1e5f0 f7f7f7 fddbc7 f4a582 d6604d b2182b 67001f".split()
+    )
+)
+CAPTUM_SIGNS = ("all", "positive", "negative", "absolute_value")
 PAPER_BLUR_224 = 10.0  # appendix B.3: HeatmapVisualizer(blur=10) on 224-pixel images
+PALETTES = {  # name -> (label, colour of +1 ("pushes towards the class"), of 0, of −1)
+    "blue_white_red": ("blue–white–red (colour-blind safe)", "red", "white", "blue"),
+    "jet": ("jet (the paper's figures; not colour-blind safe)", "dark red", "green", "dark blue"),
+}
+DEFAULT_PALETTE = "blue_white_red"
 
 
 def jet(t) -> np.ndarray:
@@ -28,6 +46,55 @@ def jet(t) -> np.ndarray:
     t = np.clip(as_array(t), 0.0, 1.0)
     channels = [np.interp(t, *zip(*_JET[c], strict=True)) for c in ("red", "green", "blue")]
     return np.stack(channels, axis=-1)
+
+
+def blue_white_red(t) -> np.ndarray:
+    """ColorBrewer RdBu reversed (matplotlib's ``RdBu_r``), ``(...) in [0, 1] -> (..., 3)``."""
+    return _ramp(t, list(_BLUE_WHITE_RED))
+
+
+def diverging(values, palette: str = DEFAULT_PALETTE) -> np.ndarray:
+    """Colours of values in [−1, 1] (clipped): −1 -> the negative end, 0 -> the middle, +1 ->
+    red (positive attribution, "pushes towards the explained class") in every palette."""
+    if palette not in PALETTES:
+        raise ValueError(f"palette must be one of {tuple(PALETTES)}, got {palette!r}")
+    ramp = jet if palette == "jet" else blue_white_red
+    return ramp((np.clip(as_array(values), -1.0, 1.0) + 1.0) / 2.0)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The map values drawn at −1 and +1: ``negative`` (> 0 means −negative is full blue) and
+    ``positive``; 0 for a sign the maps do not have. Shared scales have both equal."""
+
+    negative: float
+    positive: float
+
+    @property
+    def shared(self) -> bool:
+        return self.negative == self.positive
+
+
+def own_scale(values) -> Scale:
+    """``signed_max``'s scale: each sign to its own maximum (TruLens ``"signed_max"``)."""
+    values = as_array(values)
+    return Scale(float(max(-values.min(initial=0.0), 0.0)), float(max(values.max(initial=0.0), 0)))
+
+
+def shared_scale(maps) -> Scale:
+    """One magnitude for several maps and both signs: the largest |value| among them."""
+    largest = max((float(np.abs(as_array(m)).max(initial=0.0)) for m in maps), default=0.0)
+    return Scale(largest, largest)
+
+
+def normalise(values, scale: Scale) -> np.ndarray:
+    """``values / scale`` per sign, clipped to [−1, 1]; a sign with scale 0 draws as 0."""
+    values = as_array(values)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        positive = values / scale.positive if scale.positive > 0 else np.zeros_like(values)
+        negative = values / scale.negative if scale.negative > 0 else np.zeros_like(values)
+    shown = np.where(values > 0, positive, np.where(values < 0, negative, 0.0))
+    return np.clip(shown, -1.0, 1.0)
 
 
 def _ramp(t, colours: list[tuple[float, float, float]]) -> np.ndarray:
@@ -59,17 +126,12 @@ def signed_max(values) -> np.ndarray:
 
     Each sign reaches ±1 on its own (TruLens ``normalization_type="signed_max"``).
     """
-    values = as_array(values)
-    top, bottom = values.max(initial=0.0), values.min(initial=0.0)
-    positive = values / top if top > 0 else np.zeros_like(values)
-    negative = values / -bottom if bottom < 0 else np.zeros_like(values)
-    return np.where(values > 0, positive, np.where(values < 0, negative, 0.0))
+    return normalise(values, own_scale(values))
 
 
-def paper_heatmap(attribution, *, blur: float | None = None) -> np.ndarray:
-    """The paper's heatmap values (appendix B.3, TruLens ``HeatmapVisualizer``), ``(H, W)``.
-
-    Mean over channels -> ``gaussian_filter(sigma=blur)`` -> ``signed_max`` -> [−1, 1].
+def paper_values(attribution, *, blur: float | None = None) -> np.ndarray:
+    """The numbers the paper's heatmap colours, ``(H, W)``: mean over channels, then
+    ``gaussian_filter(sigma=blur)`` (appendix B.3, TruLens ``HeatmapVisualizer``).
 
     Args:
         attribution: ``(C, H, W)`` or ``(H, W)``.
@@ -80,18 +142,31 @@ def paper_heatmap(attribution, *, blur: float | None = None) -> np.ndarray:
         blur = PAPER_BLUR_224 * values.shape[1] / 224
     if blur > 0:
         values = ndimage.gaussian_filter(values, sigma=blur)
-    return signed_max(values)
+    return values
+
+
+def paper_heatmap(attribution, *, blur: float | None = None) -> np.ndarray:
+    """The paper's heatmap in [−1, 1], ``(H, W)``: ``signed_max(paper_values(...))``."""
+    return signed_max(paper_values(attribution, blur=blur))
 
 
 def paper_overlay(
-    image, attribution, *, blur: float | None = None, alpha: float = 0.5
+    image,
+    attribution,
+    *,
+    blur: float | None = None,
+    alpha: float = 0.5,
+    palette: str = DEFAULT_PALETTE,
+    scale: Scale | None = None,
 ) -> np.ndarray:
-    """``paper_heatmap`` through jet with the FIXED range [−1, 1] over the image: ``(H, W, 3)``.
+    """``paper_values`` divided by ``scale`` (default: the paper's ``signed_max``) through
+    ``palette`` on the FIXED range [−1, 1], over the image: ``(H, W, 3)``.
 
     TruLens lets the colour range follow the data, so a positive-only map gets blue for its
-    zeros; here 0 is always jet's middle (green) and −1 always blue, +1 always dark red.
+    zeros; here 0 is always the palette's middle, −1 its negative end, +1 red.
     """
-    colour = jet((paper_heatmap(attribution, blur=blur) + 1.0) / 2.0)
+    values = paper_values(attribution, blur=blur)
+    colour = diverging(normalise(values, scale or own_scale(values)), palette)
     return _blend(colour, _image_rgb(image), alpha)
 
 
@@ -111,30 +186,45 @@ def captum_normalize(attribution, *, sign: str = "all", outlier_percent: float =
         "negative": np.minimum(values, 0.0),
         "absolute_value": np.abs(values),
     }[sign]
-    magnitudes = np.sort(np.abs(values).ravel())
-    cumulative = np.cumsum(magnitudes)
-    if cumulative[-1] == 0:
+    threshold = captum_threshold([values], outlier_percent=outlier_percent)
+    if threshold == 0:
         return np.zeros_like(values)
+    return np.clip(values / (-threshold if sign == "negative" else threshold), -1.0, 1.0)
+
+
+def captum_threshold(maps, *, outlier_percent: float = 2.0) -> float:
+    """Captum's clipping value for the |values| of ``maps`` pooled: where their sorted
+    cumulative sum reaches ``100 − outlier_percent`` % (0 for all-zero maps)."""
+    magnitudes = np.sort(np.concatenate([np.abs(as_array(m)).ravel() for m in maps]))
+    cumulative = np.cumsum(magnitudes)
+    if cumulative.size == 0 or cumulative[-1] == 0:
+        return 0.0
     # Captum's arithmetic order; the min() guards its float overshoot at outlier_percent = 0
     target = min(cumulative[-1] * 0.01 * (100.0 - outlier_percent), cumulative[-1])
-    index = np.argmax(cumulative >= target)
-    threshold = magnitudes[index] * (-1.0 if sign == "negative" else 1.0)
-    return np.clip(values / threshold, -1.0, 1.0)
+    return float(magnitudes[np.argmax(cumulative >= target)])
 
 
 def captum_overlay(
-    image, attribution, *, sign: str = "all", outlier_percent: float = 2.0, alpha: float = 0.5
+    image,
+    attribution,
+    *,
+    sign: str = "all",
+    outlier_percent: float = 2.0,
+    alpha: float = 0.5,
+    palette: str = DEFAULT_PALETTE,
+    scale: Scale | None = None,
 ) -> np.ndarray:
-    """Captum's ``blended_heat_map``: coloured ``captum_normalize`` over the grey image.
+    """Captum's ``blended_heat_map``: ``captum_normalize`` through ``palette`` over the grey image.
 
-    ``sign="all"`` uses red–white–green on [−1, 1] (Captum's ``RdWhGn``); the one-signed modes
-    use a linear white-to-green/red/blue ramp on [0, 1] (Captum's Greens/Reds/Blues, simplified).
+    ``scale`` (``sign="all"`` only) replaces Captum's per-map clipping value, e.g. by a
+    ``captum_threshold`` over several maps. Captum itself colours with red–white–green (positive
+    green); here every palette draws positive attribution red (one sign colour in every style).
     """
-    normalised = captum_normalize(attribution, sign=sign, outlier_percent=outlier_percent)
-    if sign == "all":
-        colour = _ramp((normalised + 1.0) / 2.0, [(1.0, 0.0, 0.0), (1.0, 1.0, 1.0), _GREEN])
+    if scale is not None and sign == "all":
+        normalised = normalise(reduce_channels(attribution, "sum"), scale)
     else:
-        colour = _ramp(normalised, [(1.0, 1.0, 1.0), _SIGN_COLOURS[sign]])
+        normalised = captum_normalize(attribution, sign=sign, outlier_percent=outlier_percent)
+    colour = diverging(-normalised if sign == "negative" else normalised, palette)
     grey = _image_rgb(as_array(image).mean(axis=0, keepdims=True))  # (H, W, 3)
     return _blend(colour, grey, alpha)
 

@@ -2,30 +2,33 @@
 
 import streamlit as st
 
+from boundary_core.methods import IG_BASELINE_METHODS, panel_methods
 from ui.byo import user_model_form
+from ui.compute import Request
 from ui.controls import (
     baseline_controls,
     device_caption,
-    extra_method_controls,
     heatmap_controls,
     image_controls,
+    method_controls,
     search_controls,
     share,
 )
+from ui.explain_view import (
+    amplification,
+    compare_boundary,
+    explain_live,
+    fill_cells,
+    target_controls,
+)
+from ui.layout import method_glossary, phone_layout, tile_cells
 from ui.panels import panel_images
 from ui.state import app_navigation, friendly_errors
-from ui.views import (
-    downloads,
-    explain,
-    headline,
-    legend,
-    metrics_table,
-    panel_grid,
-    unavailable,
-)
+from ui.views import downloads, headline, legend, metrics_table, unavailable
 
 st.set_page_config(page_title="Explain · Boundary Attribution Explorer", layout="wide")
 app_navigation()
+phone_layout()
 st.title("Explain one image")
 
 with friendly_errors("the explanation"):
@@ -33,27 +36,39 @@ with friendly_errors("the explanation"):
         choice = image_controls()
         preset, steps = search_controls()
         baselines, colour = baseline_controls()
-        extra = extra_method_controls()
+        chosen = method_controls()
         style = heatmap_controls()
         user_model_form()
-    share()
-    device_caption()
     picture = choice.picture_or_stop(
         "Upload an image to explain it (PNG, JPEG, …), or pick a gallery."
     )
+    head = st.empty()
+    target = target_controls(choice.model, picture)
+    share()
+    device_caption()
+    methods = panel_methods(baselines, chosen)
+    methods = tuple(m for m in methods if m in chosen or m in IG_BASELINE_METHODS)
+    request = Request(choice.model, picture.image, preset, steps, methods, colour, target)
 
-    result = explain(choice.model, picture, preset, steps, baselines, colour, extra=extra)
-
-    headline(result)
-    panels = panel_images(result, style)
+    count = len(methods) + 3  # input, the maps, x′, x′ − x
     if picture.box is not None:
         left, right = st.columns([3, 2])
         with left:
-            panel_grid(panels, 4, picture)
+            cells = tile_cells(count, 4)
+    else:
+        cells = tile_cells(count, 6)
+    result = explain_live(request, cells, style, picture)
+
+    with head.container():
+        headline(result)
+    panels = panel_images(result, style)
+    fill_cells(cells, panels, picture, amplification(result))
+    if picture.box is not None:
         with right:
             metrics_table(result, picture)
-    else:
-        panel_grid(panels, 6, picture)
     unavailable(result)
     legend(style.style)
+    with st.expander("About these methods"):
+        st.markdown(method_glossary(result["maps"]))
+    compare_boundary(result, picture)
     downloads(result, panels, picture)

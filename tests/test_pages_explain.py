@@ -11,11 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import ui.compute as compute
-from ui.sources import UPLOAD_STATE_KEY, upload_picture
+from boundary_core.render import image_key
+from ui import search_jobs
+from ui.sources import UPLOAD_STATE_KEY, shapes_picture, upload_picture
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "1_Explain.py")
 TIMEOUT = 180
@@ -30,7 +33,7 @@ PANELS = (
     "BIG",
     "AGI",
     "boundary point x′",
-    "x′ − x (amplified)",
+    "x′ − x (amplified ×",  # the amplification factor is written beside it
 )
 
 
@@ -52,13 +55,32 @@ def png_bytes(array: np.ndarray, mode: str | None = None) -> bytes:
     return buffer.getvalue()
 
 
+class Spy:
+    """Counts boundary searches and records every map computed: (method, target, x′ or None)."""
+
+    def __init__(self, monkeypatch):
+        self.searches, self.maps = 0, []
+        search, attribute = search_jobs.find_boundary, compute.attribute_all
+
+        def counted_search(*args, **kwargs):
+            self.searches += 1
+            return search(*args, **kwargs)
+
+        def recorded(model, x, target, boundary, methods, settings):
+            point = None if boundary is None else boundary.point.clone()
+            self.maps += [(m, int(target[0]), point) for m in methods]
+            return attribute(model, x, target, boundary, methods, settings)
+
+        monkeypatch.setattr(search_jobs, "find_boundary", counted_search)
+        monkeypatch.setattr(compute, "attribute_all", recorded)
+
+    def methods(self) -> list[str]:
+        return [m for m, _, _ in self.maps]
+
+
 def test_photo_gallery_shows_every_panel_and_reruns_from_cache(monkeypatch):
-    compute.cached_explanation.clear()
-    calls = []
-    original = compute.explain_image
-    monkeypatch.setattr(
-        compute, "explain_image", lambda *a, **k: calls.append(1) or original(*a, **k)
-    )
+    compute.clear_caches()
+    spy = Spy(monkeypatch)
     app = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
     assert not app.exception, app.exception
     labels = [m.label for m in app.metric]
@@ -67,10 +89,9 @@ def test_photo_gallery_shows_every_panel_and_reruns_from_cache(monkeypatch):
     for expected in PANELS:
         assert any(c.startswith(expected) for c in captions(app)), (expected, captions(app))
     assert app.query_params["photo"] == "chelsea"  # the view is in the URL
-    computed = len(calls)
-    assert computed == 1
+    assert spy.searches == 1 and len(spy.maps) == 9  # one search, each default map once
     app.run()
-    assert len(calls) == computed  # cached: the rerun computes nothing
+    assert spy.searches == 1 and len(spy.maps) == 9  # cached: the rerun computes nothing
     assert [d.label for d in app.get("download_button")] == [
         "Panels (PNG)",
         "Maps + x′ (NPZ)",
@@ -79,11 +100,101 @@ def test_photo_gallery_shows_every_panel_and_reruns_from_cache(monkeypatch):
     ]
 
 
+def test_a_new_baseline_computes_one_map_and_no_search(monkeypatch):
+    compute.clear_caches()
+    spy = Spy(monkeypatch)
+    app = shapes_app(shape="02_dark_on_light_triangle")
+    assert not app.exception and spy.searches == 1, app.exception
+    before = len(spy.maps)
+    app.sidebar.multiselect(key="baselines").set_value(["black", "white", "blur"]).run()
+    assert not app.exception, app.exception
+    assert spy.searches == 1  # the search is cached apart from the maps
+    assert spy.methods()[before:] == ["ig_blur"]  # exactly the one new map
+    assert any(c.startswith("IG (blur)") for c in captions(app))
+    app.sidebar.radio(key="style").set_value("captum").run()  # restyling computes nothing
+    assert spy.searches == 1 and len(spy.maps) == before + 1
+
+
+def test_target_class_recomputes_the_maps_from_the_same_boundary_point(monkeypatch):
+    compute.clear_caches()
+    spy = Spy(monkeypatch)
+    app = shapes_app(shape="02_dark_on_light_triangle")
+    predicted = app.metric[0].value
+    top5 = app.dataframe[0].value
+    assert len(top5) == 5 and top5["probability"].is_monotonic_decreasing
+    assert top5["class"].iloc[0] == predicted and top5["probability"].sum() <= 1 + 1e-6
+    names = compute.get_spec("shapes-robust").class_names
+    first, count = {m: (t, p) for m, t, p in spy.maps}, len(spy.maps)
+    chooser = app.selectbox(key="target")
+    assert chooser.value == "predicted" and predicted not in chooser.options
+    other = top5["class"].iloc[1]
+    chooser.select(other).run()
+    assert not app.exception, app.exception
+    assert app.query_params["target"] == other
+    again = {m: (t, p) for m, t, p in spy.maps[count:]}
+    assert spy.searches == 1 and set(again) == set(first)  # every map, no new search
+    assert {t for t, _ in again.values()} == {names.index(other)}
+    assert {t for t, _ in first.values()} == {names.index(predicted)}
+    assert torch.equal(again["bsm"][1], first["bsm"][1])  # BSM and BIG keep the same x′
+    assert app.metric[0].value == predicted  # the prediction itself does not change
+
+
+def test_every_method_of_the_table_can_be_chosen_and_dropped(monkeypatch):
+    from boundary_core.methods import METHODS, label
+
+    compute.clear_caches()
+    app = shapes_app(shape="02_dark_on_light_triangle")
+    picker = app.sidebar.multiselect(key="methods")
+    baselines = app.sidebar.multiselect(key="baselines")
+    assert set(picker.options) | set(baselines.options) == {label(m) for m in METHODS}
+    picker.set_value(["sm", "bsm", "guided_ig"]).run()
+    assert not app.exception, app.exception
+    shown = captions(app)
+    assert any(c.startswith("Guided IG") for c in shown), shown
+    assert not any(c.startswith(("AGI", "SmoothGrad", "DeepLIFT")) for c in shown), shown
+
+
+def test_a_cancelled_search_leaves_the_page_usable(monkeypatch):
+    from ui.explain_view import CANCELLED_KEY
+
+    compute.clear_caches()
+    spy = Spy(monkeypatch)
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.query_params.update(
+        {"domain": "shapes", "model": "shapes-robust", "shape": "02_dark_on_light_triangle"}
+    )
+    app.session_state[CANCELLED_KEY] = (
+        "shapes-robust",
+        image_key(shapes_picture("02_dark_on_light_triangle").image),
+        "fast",
+        None,
+        0,
+    )
+    app.run()
+    assert not app.exception and spy.searches == 0, app.exception
+    assert any("cancelled" in w.value for w in app.warning), [w.value for w in app.warning]
+    shown = captions(app)
+    assert any(c.startswith("SM") for c in shown) and not any(c.startswith("BSM") for c in shown)
+    app.button[0].click().run()  # "Run the search"
+    assert spy.searches == 1 and any(c.startswith("BSM") for c in captions(app))
+
+
+def test_search_job_stops_at_its_next_progress_report():
+    from ui.search_jobs import SearchCancelled, SearchJob
+
+    job = SearchJob(("m", "k", "paper", None, 0))
+    job.report(0.1, "PGD ε=0.5 on 1 samples")
+    assert job.message == "PGD ε=0.5" and job.fraction == 0.1
+    job.cancel()
+    with pytest.raises(SearchCancelled):
+        job.report(0.2, "Carlini-Wagner")
+
+
 def test_shapes_image_from_url_has_box_metrics_and_survives_preset_and_baselines():
     app = shapes_app(shape="06_distractor_arrow")
     assert not app.exception, app.exception
     assert app.metric[0].value == "arrow"
-    frame = app.dataframe[0].value
+    frame = app.dataframe[1].value  # after the top-5 table
     assert list(frame.columns) == ["Loc", "EG", "PP", "Con", "best IoU"]
     assert "BIG" in frame.index and ((frame["EG"] >= 0) & (frame["EG"] <= 1)).all()
     app.sidebar.selectbox(key="preset").select("paper")
@@ -166,7 +277,7 @@ def test_more_methods_adds_the_chosen_rows_as_panels():
     app.query_params.update(
         {"domain": "shapes", "model": "shapes-standard", "shape": "02_dark_on_light_triangle"}
     )
-    app.query_params["extra"] = ["ig_black_idgi", "big_idgi"]
+    app.query_params["extra"] = ["ig_black_idgi", "big_idgi"]  # an old link's "More methods"
     app.run()
     assert not app.exception, app.exception
     captions = [image.proto.imgs[0].caption for image in app.get("image")]

@@ -1,7 +1,16 @@
 """Cached bridges from Streamlit pages into ``boundary_core`` (models cached as resources,
-results as data keyed by model, image hash and settings)."""
+results as plain numpy data).
 
+The boundary search and the maps are cached apart: the search per (model, image hash, preset,
+steps, seed); each map per (model, image hash, method, target class, the settings that method
+reads, and for the maps that start from x′ the search's key). A change of IG baseline, target
+class or style therefore computes at most the maps it needs, never the search again.
+"""
+
+import time
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -10,14 +19,20 @@ import torch
 from boundary_core.attributions import color_from_hex, color_to_hex
 from boundary_core.attributions.defaults import BASELINE_COLOR
 from boundary_core.device import apply_thread_policy, default_device, describe
-from boundary_core.explain import explain_image
-from boundary_core.methods import Settings, alignment_of, panel_methods
+from boundary_core.explain import Attributions, Explanation, attribute_all
+from boundary_core.methods import METHODS, Settings, alignment_of, ig_method, panel_methods
 from boundary_core.models import get_spec, load_model
-from boundary_core.render import explanation_arrays
+from boundary_core.render import explanation_arrays, image_key
+from boundary_core.search.result import empty_result
+from ui import search_jobs
+from ui.search_jobs import boundary_of
 
 warnings.filterwarnings("ignore", module=r"captum\..*")
 apply_thread_policy()
 DEFAULT_COLOUR = color_to_hex(BASELINE_COLOR)  # the colour picker's "#808080"
+SEED = 0
+POLL_SECONDS = 0.2
+CANCELLED = "the boundary search was cancelled, so there is no x′ (run it again to see this map)"
 
 
 @st.cache_resource(show_spinner="Loading model…")
@@ -30,13 +45,214 @@ def device_label() -> str:
     return describe(default_device()).replace("(1 threads)", "(1 thread)")
 
 
-def _progress_bar(callback):
-    if callback is None:
+class _NotCached(Exception):
+    """``cached_search`` was asked for a search it has not stored (nothing is cached then)."""
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def cached_search(
+    model_name: str,
+    key: str,
+    image: np.ndarray,
+    preset: str,
+    steps: int | None,
+    seed: int = SEED,
+    _record: dict | None = None,
+) -> dict:
+    """The search record (``search_jobs.search_record``) of one image: stores ``_record`` on a
+    miss; a miss without one raises ``_NotCached`` (exceptions are never cached)."""
+    del model_name, key, image, preset, steps, seed  # the cache key
+    if _record is None:
+        raise _NotCached
+    return _record
+
+
+def stored_search(model_name: str, image: np.ndarray, preset: str, steps) -> dict | None:
+    """The cached search record of this image and settings, or None if it was never computed."""
+    try:
+        return cached_search(model_name, image_key(image), image, preset, steps, SEED)
+    except _NotCached:
         return None
-    return lambda fraction, message: callback(min(max(fraction, 0.0), 1.0), message)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+def search_key(model_name: str, image: np.ndarray, preset: str, steps) -> tuple:
+    return (model_name, image_key(image), preset, steps, SEED)
+
+
+def reads_colour(method: str) -> bool:
+    """Whether ``method`` reads ``Settings.baseline_color`` (IG from a custom colour)."""
+    return method == ig_method("color")
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def cached_map(
+    model_name: str,
+    key: str,
+    image: np.ndarray,
+    method: str,
+    target: int,
+    colour: str,
+    search: tuple | None,
+    _record: dict | None = None,
+) -> dict:
+    """One method's map for one target class: ``{"map", "delta", "seconds"}`` or
+    ``{"unavailable": reason}``. ``search`` (the search key) is set only for methods that start
+    from x′, whose record is ``_record``; ``colour`` only for the method that reads it."""
+    del key  # the image array is hashed too
+    model = cached_model(model_name)
+    device = default_device()
+    x = torch.from_numpy(image)[None].to(device)
+    boundary = boundary_of(_record, device) if _record is not None else None
+    settings = Settings(baseline_color=color_from_hex(colour), seed=SEED)
+    targets = torch.tensor([target], device=device)
+    parts = attribute_all(model, x, targets, boundary, (method,), settings)
+    if method in parts.unavailable:
+        return {"unavailable": parts.unavailable[method]}
+    delta = parts.deltas.get(method)
+    return {
+        "map": parts.maps[method][0].detach().cpu().numpy(),
+        "delta": None if delta is None else float(delta[0]),
+        "seconds": parts.seconds[method],
+    }
+
+
+def map_part(model_name, image, method, target, colour, record, search) -> dict:
+    """``cached_map`` with the key reduced to what ``method`` reads."""
+    needs = METHODS[method].needs_boundary
+    if needs and record is None:
+        return {"unavailable": "the boundary search has not finished, so there is no x′ yet"}
+    return cached_map(
+        model_name,
+        image_key(image),
+        image,
+        method,
+        int(target),
+        colour if reads_colour(method) else DEFAULT_COLOUR,
+        search if needs else None,
+        _record=record if needs else None,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def cached_prediction(model_name: str, key: str, image: np.ndarray) -> np.ndarray:
+    """Softmax probabilities ``(K,)`` of one ``(3, H, W)`` image."""
+    del key
+    model = cached_model(model_name)
+    with torch.no_grad():
+        logits = model(torch.from_numpy(image)[None].to(default_device()))
+    return logits.softmax(dim=1)[0].cpu().numpy()
+
+
+def assemble(model_name, image, record, parts: dict[str, dict], target) -> dict:
+    """The *result* dict the drawing code reads (``render.explanation_arrays``) from a search
+    record (None: no x′ yet) and the cached map parts, in their order."""
+    probabilities = cached_prediction(model_name, image_key(image), image)
+    x = torch.from_numpy(image)
+    if record is None:
+        label = torch.tensor([int(np.argmax(probabilities))])
+        boundary, seconds, at_boundary = empty_result(x[None], label), 0.0, None
+    else:
+        boundary, seconds = boundary_of(record, torch.device("cpu")), record["seconds"]
+        at_boundary = record["probabilities"]
+    done = {m: p for m, p in parts.items() if "map" in p}
+    attributions = Attributions(
+        maps={m: torch.from_numpy(p["map"])[None] for m, p in done.items()},
+        deltas={m: torch.tensor([p["delta"]]) for m, p in done.items() if p["delta"] is not None},
+        unavailable={m: p["unavailable"] for m, p in parts.items() if "map" not in p},
+        seconds={m: p["seconds"] for m, p in done.items()},
+    )
+    explanation = Explanation(
+        x,
+        get_spec(model_name).class_names,
+        int(target),
+        torch.from_numpy(probabilities),
+        boundary,
+        None if at_boundary is None else torch.from_numpy(at_boundary),
+        attributions,
+        seconds,
+    )
+    return explanation_arrays(explanation, image)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What one explanation view asks for."""
+
+    model: str
+    image: np.ndarray
+    preset: str
+    steps: int | None
+    methods: tuple[str, ...]
+    colour: str = DEFAULT_COLOUR
+    target: int | None = None  # None: the predicted class
+
+
+Progress = Callable[[float, str], None]
+
+
+def boundary_last(methods) -> tuple[str, ...]:
+    """``methods`` with those that need no x′ first (drawn while the search runs), cheapest
+    first among them is the method table's order."""
+    free = [m for m in methods if not METHODS[m].needs_boundary]
+    return tuple(free + [m for m in methods if METHODS[m].needs_boundary])
+
+
+def run(
+    request: Request,
+    progress: Progress | None = None,
+    on_map: Callable[[str, dict], None] | None = None,
+    on_wait: Callable[[search_jobs.SearchJob], None] | None = None,
+    search: bool = True,
+) -> dict:
+    """Compute (or fetch from the caches) everything ``request`` shows and return the result.
+
+    The search starts first, in its own thread; the maps that need no x′ are computed here
+    meanwhile (``on_map(method, part)`` after each), then ``on_wait(job)`` is called every
+    ``POLL_SECONDS`` until x′ is known, then the maps that start from x′. ``search=False`` (the
+    user cancelled it) draws what needs no x′ and reports the others unavailable.
+    """
+    progress = progress or (lambda fraction, message: None)
+    model, image = request.model, request.image
+    probabilities = cached_prediction(model, image_key(image), image)
+    target = int(np.argmax(probabilities)) if request.target is None else int(request.target)
+    key = search_key(model, image, request.preset, request.steps)
+    record = stored_search(model, image, request.preset, request.steps)
+    job = None
+    if record is None and search:
+        job = search_jobs.start(key, cached_model(model), image, *key[2:])
+    order = boundary_last(request.methods)
+    parts = {}
+    for index, method in enumerate(order):
+        needs = METHODS[method].needs_boundary
+        if needs and record is None and job is not None:
+            record = _wait(job, model, image, request, on_wait)
+        progress(index / len(order), f"computing {METHODS[method].label}")
+        if needs and record is None:
+            parts[method] = {"unavailable": CANCELLED}
+        else:
+            parts[method] = map_part(model, image, method, target, request.colour, record, key)
+        if on_map is not None:
+            on_map(method, parts[method])
+    if record is None and job is not None:  # every method chosen needs no x′
+        record = _wait(job, model, image, request, on_wait)
+    progress(1.0, "done")
+    parts = {m: parts[m] for m in request.methods}  # back in panel order
+    return assemble(model, image, record, parts, target)
+
+
+def _wait(job, model, image, request, on_wait) -> dict:
+    """The job's record once it has finished, stored in the search cache."""
+    while not job.finished.wait(POLL_SECONDS):
+        if on_wait is not None:
+            on_wait(job)
+    search_jobs.forget(job)
+    if job.error is not None:
+        raise job.error
+    return cached_search(
+        model, image_key(image), image, request.preset, request.steps, SEED, _record=job.record
+    )
+
+
 def cached_explanation(
     model_name: str,
     key: str,
@@ -48,25 +264,18 @@ def cached_explanation(
     extra: tuple[str, ...] = (),
     _progress=None,
 ) -> dict:
-    """Everything one Explain view draws, as plain numpy arrays and a JSON-able summary.
+    """Everything one view draws for the default panels (IG once per baseline, plus ``extra``),
+    as plain numpy arrays and a JSON-able summary, from the search and map caches."""
+    del key
+    methods = panel_methods(tuple(baselines), tuple(extra))
+    request = Request(model_name, image, preset, search_steps, methods, colour)
+    started = time.perf_counter()
 
-    Cached per (model, image hash, preset, budget, baselines, colour, extra methods); heatmap
-    options are not
-    part of the key, so restyling never recomputes.
-    """
-    del key  # part of the cache key only (the image array is hashed too)
-    x = torch.from_numpy(image).to(default_device())
-    explanation = explain_image(
-        cached_model(model_name),
-        x,
-        get_spec(model_name).class_names,
-        methods=panel_methods(baselines, extra),
-        preset=preset,
-        settings=Settings(baseline_color=color_from_hex(colour)),
-        search_steps=search_steps,
-        progress=_progress_bar(_progress),
-    )
-    result = explanation_arrays(explanation, image)
+    def waiting(job) -> None:
+        if _progress is not None:
+            _progress(0.5 * job.fraction, f"boundary search: {job.message}")
+
+    result = run(request, _progress, on_wait=waiting)
     result["summary"]["model"] = model_name
     result["summary"]["settings"] = {
         "preset": preset,
@@ -75,17 +284,14 @@ def cached_explanation(
         "extra_methods": list(extra),
         "colour": colour,
     }
+    result["summary"]["seconds"] = round(time.perf_counter() - started, 3)
     return result
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def cached_prediction(model_name: str, key: str, image: np.ndarray) -> np.ndarray:
-    """Softmax probabilities ``(K,)`` of one ``(3, H, W)`` image."""
-    del key
-    model = cached_model(model_name)
-    with torch.no_grad():
-        logits = model(torch.from_numpy(image)[None].to(default_device()))
-    return logits.softmax(dim=1)[0].cpu().numpy()
+def clear_caches() -> None:
+    """Forget every cached search, map and prediction (tests and the bench start cold)."""
+    for function in (cached_search, cached_map, cached_prediction):
+        function.clear()
 
 
 def alignment(result: dict) -> dict[str, float | None]:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from boundary_core.attributions import BASELINES
-from boundary_core.methods import METHODS, extra_methods, ig_method, label
+from boundary_core.methods import IG_BASELINE_METHODS, METHODS, ig_method, label
 from boundary_core.models import default_pair, get_spec, list_models
 from boundary_core.search import PRESETS
 from ui.compute import DEFAULT_COLOUR, device_label
@@ -27,7 +27,9 @@ STYLE_HELP = (
     "paper: mean over channels, Gaussian blur, signed_max, jet on a fixed [−1, 1] "
     "scale. captum: channel sum, 2% outlier clip, red–white–green."
 )
-METHOD_HELP = "  \n".join(f"**{label(m)}**: {METHODS[m].description}" for m in extra_methods())
+CHOOSABLE = tuple(m for m in METHODS if m not in IG_BASELINE_METHODS)  # IG: by its baselines
+DEFAULT_CHOSEN = tuple(m for m in CHOOSABLE if METHODS[m].default)
+METHOD_HELP = "  \n".join(f"**{label(m)}**: {METHODS[m].description}" for m in CHOOSABLE)
 BLUR_HELP = "auto = the paper's σ = 10 at 224 px, scaled to this image's size."
 
 
@@ -71,7 +73,7 @@ def image_controls(domains=tuple(DOMAINS), fixed_model: str | None = None) -> Im
             "(`python -m boundary_core models download NAME`).",
         )
         spec = get_spec(model)
-        st.caption(f"{spec.dataset} · {'×'.join(map(str, spec.input_size))} · {spec.training}")
+        st.caption(model_facts(spec))
     else:
         model, spec = fixed_model, get_spec(fixed_model)
     size = spec.input_size[1]
@@ -92,6 +94,16 @@ def image_controls(domains=tuple(DOMAINS), fixed_model: str | None = None) -> Im
     key = "photo" if domain == "photos" else "shape"
     name = _select("Gallery image", key, gallery_names(domain))
     return ImageChoice(domain, model, gallery_picture(domain, name, size, spec.crop_fraction))
+
+
+def model_facts(spec) -> str:
+    """Dataset, input size and training of a model, with the jargon spelled out."""
+    training = spec.training
+    if training == "unknown":
+        training = "training: unknown (the publisher does not say how it was trained)"
+    elif training.startswith("adversarial"):
+        training += " (trained on attacked images: a robust model; eps = attack radius)"
+    return f"{spec.dataset} · {'×'.join(map(str, spec.input_size))} · {training}"
 
 
 def pair_controls() -> tuple[str, str]:
@@ -129,7 +141,12 @@ def search_controls() -> tuple[str, int | None]:
         "Boundary search",
         "preset",
         list(PRESETS),
-        help="fast: DDN + bisection (~50 gradients). paper: PGD ladder + CW + AutoPGD (~1000).",
+        help="How x′ (the closest point across the decision boundary) is searched. "
+        "fast: DDN (decoupled direction and norm, an attack that shrinks the perturbation "
+        "while keeping it adversarial) + bisection, ~50 gradients, seconds. "
+        "paper: the paper's ensemble (PGD ladder, Carlini–Wagner, AutoPGD with the "
+        "cross-entropy (apgd-ce) and DLR losses), ~1000 gradients, minutes on a CPU. "
+        "Neither is always closer: the page says which x′ was nearer when both ran.",
     )
     init("steps", "default", BUDGETS)
     budget = st.select_slider(
@@ -151,14 +168,23 @@ def baseline_controls() -> tuple[tuple[str, ...], str]:
     return tuple(b for b in BASELINES if b in chosen), colour
 
 
-def extra_method_controls() -> tuple[str, ...]:
-    """More methods than the default panels (IDGI, Guided IG, ...), from the method table."""
-    options = extra_methods()
-    init_many("extra", (), options)
+def method_controls() -> tuple[str, ...]:
+    """Which methods to compute beside IG (every row of the method table; the paper's panels by
+    default). An old link's ``?extra=`` (the former "More methods" picker) adds its rows."""
+    if "methods" not in st.session_state and "methods" not in st.query_params:
+        extra = [m for m in st.query_params.get_all("extra") if m in CHOOSABLE]
+        st.session_state["methods"] = [m for m in CHOOSABLE if m in DEFAULT_CHOSEN + tuple(extra)]
+    init_many("methods", DEFAULT_CHOSEN, CHOOSABLE)
     chosen = st.multiselect(
-        "More methods", options, key="extra", format_func=label, help=METHOD_HELP
+        "Methods",
+        CHOOSABLE,
+        key="methods",
+        format_func=label,
+        help="Every attribution the tool has (IG is chosen by its baselines above). "
+        "Each map is computed once and cached; adding one computes only that one.  \n"
+        + METHOD_HELP,
     )
-    return tuple(m for m in options if m in chosen)
+    return tuple(m for m in CHOOSABLE if m in chosen)
 
 
 def _hex(value: str) -> str:
@@ -198,7 +224,9 @@ def share(
         "preset",
         "steps",
         "baselines",
-        "extra",
+        "methods",
+        "target",
+        "blend",
         "colour",
         "style",
         "blur",

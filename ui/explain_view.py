@@ -1,0 +1,182 @@
+"""The Explain page's live parts: target choice with the top-5, maps drawn as they finish, the
+search's progress with an estimate and Cancel, and x against x′."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from boundary_core.heatmap import amplified_perturbation
+from boundary_core.models import get_spec
+from boundary_core.render import image_key
+from ui import compute, search_jobs
+from ui.panels import image_rgb, panel_images, upscale
+from ui.sources import Picture
+from ui.state import init
+
+PREDICTED = "predicted"
+CANCELLED_KEY = "cancelled_search"  # session state: the search key the user cancelled
+
+
+def target_controls(model: str, picture: Picture) -> int | None:
+    """The top-5 probabilities and the class the maps explain (None: the predicted one)."""
+    names = get_spec(model).class_names
+    probabilities = compute.cached_prediction(model, image_key(picture.image), picture.image)
+    order = np.argsort(probabilities)[::-1]
+    left, right = st.columns([3, 2])
+    top = pd.DataFrame(
+        {"class": [names[i] for i in order[:5]], "probability": probabilities[order[:5]]}
+    )
+    left.dataframe(
+        top,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "probability": st.column_config.ProgressColumn(
+                "probability", format="%.3f", min_value=0.0, max_value=1.0
+            )
+        },
+    )
+    options = [PREDICTED, *[names[i] for i in order[1:]]]
+    init("target", PREDICTED, options)
+    choice = right.selectbox(
+        "Explain the class",
+        options,
+        key="target",
+        format_func=lambda c: f"{names[order[0]]} (the predicted class)" if c == PREDICTED else c,
+        help="The class whose logit every map explains. BSM and BIG keep the same x′ (the "
+        "nearest point where the prediction changes), so a new class needs no new search.",
+    )
+    right.caption("Red pushes towards this class, blue away from it (every style).")
+    return None if choice == PREDICTED else names.index(choice)
+
+
+def _cancel(key: tuple) -> None:
+    job = search_jobs.running(key)
+    if job is not None:
+        job.cancel()
+    st.session_state[CANCELLED_KEY] = key
+
+
+def _resume() -> None:
+    st.session_state.pop(CANCELLED_KEY, None)
+
+
+class SearchStatus:
+    """The progress bar over the maps still to come, the search's estimate and Cancel."""
+
+    def __init__(self, key: tuple, preset: str):
+        self.key, self.preset = key, preset
+        self.slot = st.empty()
+        self.bar = None
+        self.cancel_drawn = False
+        self.text = "starting…"
+
+    def _draw(self, fraction: float, text: str) -> None:
+        if self.bar is None:
+            with self.slot.container():
+                self.bar = st.progress(0.0, text="starting…")
+                self.button = st.empty()
+        self.bar.progress(min(max(fraction, 0.0), 1.0), text=text)
+
+    def progress(self, fraction: float, message: str) -> None:
+        self._draw(fraction, message)
+
+    def waiting(self, job: search_jobs.SearchJob) -> None:
+        left = job.seconds_left()
+        estimate = f", about {left:.0f} s left" if left is not None else ""
+        text = (
+            f"Searching x′ ({self.preset} preset): {job.message} · {job.elapsed:.0f} s"
+            f"{estimate}. The maps that need no x′ are shown; BSM and BIG follow."
+        )
+        self._draw(job.fraction, text)
+        if not self.cancel_drawn:
+            self.cancel_drawn = True
+            self.button.button("Cancel the search", on_click=_cancel, args=(self.key,))
+
+    def clear(self) -> None:
+        self.slot.empty()
+
+
+def explain_live(request: compute.Request, cells: list, style, picture: Picture) -> dict:
+    """Run ``request``, drawing each map into its cell as it finishes (cells in panel order:
+    input first), and return the result."""
+    key = compute.search_key(request.model, request.image, request.preset, request.steps)
+    cancelled = st.session_state.get(CANCELLED_KEY) == key
+    status = SearchStatus(key, request.preset)
+    index = {m: i + 1 for i, m in enumerate(request.methods)}
+    box = picture.box
+    cells[0].image(upscale(image_rgb(request.image), 192, box), caption="input", width="stretch")
+
+    def draw(method: str, part: dict) -> None:
+        if "map" not in part:
+            return
+        one = {
+            "input": request.image,
+            "maps": {method: part["map"]},
+            "summary": {"methods": {method: {"completeness_delta": part["delta"]}}},
+            "boundary": None,
+        }
+        caption, rgb = panel_images(one, style, only=(method,))[-1]
+        cell = cells[index[method]]
+        cell.image(upscale(rgb, 192, box, picture.distractor_box), caption=caption)
+
+    result = compute.run(
+        request, status.progress, on_map=draw, on_wait=status.waiting, search=not cancelled
+    )
+    status.clear()
+    if cancelled:
+        st.warning(
+            "The boundary search was cancelled: the maps that need x′ (BSM, BIG, …) are missing."
+        )
+        st.button("Run the search", on_click=_resume)
+    return result
+
+
+def fill_cells(cells: list, panels, picture: Picture, gain: float | None) -> None:
+    """Every panel in its cell (the final drawing, once the whole view is known)."""
+    for cell, (caption, rgb) in zip(cells, panels, strict=False):
+        if caption.startswith("x′ − x") and gain is not None:
+            caption = f"x′ − x (amplified ×{gain:.3g})"
+        cell.image(upscale(rgb, 192, picture.box, picture.distractor_box), caption=caption)
+
+
+def amplification(result: dict) -> float | None:
+    """The gain ``heatmap.amplified_perturbation`` uses by default: 0.5 / max |x′ − x|."""
+    if result["boundary"] is None:
+        return None
+    largest = float(np.abs(result["boundary"] - result["input"]).max())
+    return 0.5 / largest if largest > 0 else None
+
+
+@st.fragment
+def compare_boundary(result: dict, picture: Picture) -> None:
+    """x, x′ and every mix (1 − t)·x + t·x′ on a slider, beside the amplified perturbation."""
+    if result["boundary"] is None:
+        return
+    x, boundary = result["input"], result["boundary"]
+    summary = result["summary"]
+    st.subheader("x against x′")
+    init("blend", 1.0, kind=lambda v: min(max(float(v), 0.0), 1.0))
+    left, right = st.columns(2)
+    with left:
+        t = st.slider(
+            "t: show (1 − t)·x + t·x′",
+            0.0,
+            1.0,
+            step=0.05,
+            key="blend",
+            help="0 = the image, 1 = the boundary point x′. The change is small (ℓ2 "
+            f"{summary['boundary']['distance_l2']:.3f}); slide to see where it is.",
+        )
+        mix = (1 - t) * x + t * boundary
+        st.image(upscale(image_rgb(mix), 256, picture.box), caption=f"t = {t:.2f}")
+    gain = amplification(result)
+    with right:
+        shown = amplified_perturbation(x, boundary, gain=gain)
+        st.image(upscale(shown, 256), caption=f"x′ − x, amplified ×{gain:.3g}")
+        largest = 0.5 / gain if gain else 0.0
+        st.caption(
+            f"Each pixel's change times {gain:.3g} around mid-grey: the largest change, "
+            f"{largest:.3f} of the pixel range, just reaches black or white. "
+            f"x is {summary['prediction']['label']}; x′ is {summary['boundary']['label']}."
+        )

@@ -1,22 +1,42 @@
-"""Streamlit drawing blocks shared by the pages (each takes computed results and draws them)."""
+"""Streamlit drawing blocks shared by the pages (each takes computed results and draws them):
+tiles with alt texts, colour bars with numbers, hover values, the style widgets, downloads."""
 
 import contextvars
+import io
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from boundary_core.heatmap import DEFAULT_PALETTE, PALETTES
 from boundary_core.methods import label
-from boundary_core.render import image_key, legend_text
+from boundary_core.render import SCALES, image_key, legend_text, scale_text, sign_text
+from boundary_core.sheet import colourbar
 from ui.compute import DEFAULT_COLOUR, cached_explanation
+from ui.controls import heatmap_controls
+from ui.heatmap_figure import figure_alt, hover_figure
 from ui.panels import (
+    HeatmapStyle,
     arrays_npz,
     box_metrics,
-    grid_png,
+    colour_keys,
+    download_name,
+    panels_png,
     summary_json,
     upscale,
 )
 from ui.sources import Picture
+from ui.state import init
+
+SCALE_HELP = (
+    "How map values become colours. Shared scales (one for the gradient maps SM, SmoothGrad, "
+    "BSM and one for the attribution maps IG, BIG, AGI, …, as their units differ) draw equal "
+    "numbers in equal colours, so a weak map looks weak; 'across models' also compares the "
+    "standard and robust rows. 'Per map' is the paper's signed_max: each sign of each map is "
+    "stretched to its own maximum (shapes only; the colour bars give each map's numbers)."
+)
+PALETTE_HELP = "Red always means positive attribution (pushes towards the explained class)."
 
 
 def outside_cache(callback):
@@ -82,14 +102,84 @@ def headline(result: dict, columns=None) -> None:
         columns[3].metric("Search", boundary["method"], cost, delta_color="off", delta_arrow="off")
 
 
-def panel_grid(panels, columns: int = 6, picture: Picture | None = None, width: int = 192):
-    """Tiles with captions; the ground-truth box (white) and distractor (orange) drawn on."""
+def style_controls(models: int = 1) -> HeatmapStyle:
+    """``heatmap_controls`` plus the colour scale and palette (keys ``scale``, ``palette``).
+
+    ``models``: how many models the page shows; "shared across models" is offered from 2."""
+    style = heatmap_controls()
+    scales = [s for s in SCALES if models > 1 or s != "models"]
+    init("scale", scales[0], scales)
+    scale = st.radio("Colour scale", scales, key="scale", format_func=SCALES.get, help=SCALE_HELP)
+    init("palette", DEFAULT_PALETTE, list(PALETTES))
+    palette = st.selectbox(
+        "Palette",
+        list(PALETTES),
+        key="palette",
+        format_func=lambda p: PALETTES[p][0],
+        help=PALETTE_HELP,
+    )
+    return replace(style, scale=scale, palette=palette)
+
+
+def tile(cell, panel, picture: Picture | None = None, width: int = 192, caption=None) -> None:
+    """One panel in ``cell`` (a column or ``st.empty``), with its alt text and the boxes."""
     box = picture.box if picture else None
     distractor = picture.distractor_box if picture else None
-    grid = st.columns(columns)
-    for index, (caption, rgb) in enumerate(panels):
-        tile = upscale(rgb, width, box, distractor)
-        grid[index % columns].image(tile, caption=caption, width="stretch")
+    text, rgb = panel
+    image = upscale(rgb, width, box, distractor)
+    alt = getattr(panel, "alt", "") or text
+    cell.image(image, caption=caption or text, width="stretch", alt=alt)
+
+
+def panel_grid(
+    panels,
+    columns: int = 6,
+    picture: Picture | None = None,
+    width: int = 192,
+    *,
+    key: str = "panels",
+    extras: bool = True,
+):
+    """Tiles with captions and alt texts, row by row (reading order when a phone stacks the
+    columns); the ground-truth box (white) and distractor (orange) drawn on. ``extras``: the
+    colour bars and the hover view below (``key`` tells two grids of one page apart)."""
+    for start in range(0, len(panels), columns):
+        row = st.columns(columns)
+        for column, panel in zip(row, panels[start : start + columns], strict=False):
+            tile(column, panel, picture, width)
+    if extras:
+        colour_bars(panels)
+        hover_maps(panels, key)
+
+
+def colour_bars(panels, title: str = "") -> None:
+    """One colour bar per scale of ``panels`` (``colour_keys``), with its numbers."""
+    keys = colour_keys(panels)
+    if not keys:
+        return
+    palette = next(p.palette for p in panels if getattr(p, "scale", None) is not None)
+    if title:
+        st.markdown(title)
+    row = st.columns(min(len(keys), 3))
+    for index, (text, scale) in enumerate(keys):
+        alt = (
+            f"Colour bar for {text}: {scale_text(scale)}; {sign_text(palette)}. "
+            f"Palette {PALETTES[palette][0]}."
+        )
+        row[index % len(row)].image(colourbar(text, scale, palette), alt=alt, width="content")
+
+
+def hover_maps(panels, key: str = "panels", context: str = "") -> None:
+    """The maps again, interactive: hovering a pixel shows the map's value there."""
+    if not any(getattr(p, "values", None) is not None for p in panels):
+        return
+    with st.expander("Hover values: read the number under the cursor"):
+        st.plotly_chart(
+            hover_figure(panels),
+            key=f"hover_{key}",
+            alt=figure_alt(panels, context),
+            config={"displaylogo": False},
+        )
 
 
 def metrics_table(result: dict, picture: Picture) -> None:
@@ -107,20 +197,36 @@ def metrics_table(result: dict, picture: Picture) -> None:
     )
 
 
-def downloads(result: dict, panels, picture: Picture | None, prefix: str = "explanation"):
-    """Grid PNG, arrays NPZ, numbers JSON, and the boundary point alone as NPY."""
+def downloads(
+    result: dict,
+    panels,
+    picture: Picture | None,
+    prefix: str = "",
+    *,
+    style: HeatmapStyle | None = None,
+    model: str = "",
+):
+    """Grid PNG (title, tiles, colour bars, legend), arrays NPZ, numbers JSON, and the boundary
+    point alone as NPY, named ``explain_<image>_<model>.*`` unless ``prefix`` is given."""
     box = picture.box if picture else None
     distractor = picture.distractor_box if picture else None
     extra = {"image": picture.name} if picture else {}
     if picture is not None and picture.box is not None:
         extra["box_metrics"] = box_metrics(result["maps"], picture.box)
-    columns = st.columns(4)
-    columns[0].download_button(
-        "Panels (PNG)",
-        grid_png(panels, box=box, distractor_box=distractor),
-        f"{prefix}.png",
-        "image/png",
+    model = model or result["summary"].get("model", "")
+    image = picture.name if picture else ""
+    prefix = prefix or download_name(image, model, "")
+    png = panels_png(
+        result,
+        panels,
+        style or HeatmapStyle(),
+        image=image,
+        model=model,
+        box=box,
+        distractor_box=distractor,
     )
+    columns = st.columns(4)
+    columns[0].download_button("Panels (PNG)", png, f"{prefix}.png", "image/png")
     columns[1].download_button("Maps + x′ (NPZ)", arrays_npz(result), f"{prefix}.npz")
     columns[2].download_button(
         "Numbers (JSON)",
@@ -129,13 +235,18 @@ def downloads(result: dict, panels, picture: Picture | None, prefix: str = "expl
         "application/json",
     )
     if result["boundary"] is not None:
-        buffer = __import__("io").BytesIO()
+        buffer = io.BytesIO()
         np.save(buffer, result["boundary"])
         columns[3].download_button("x′ (NPY)", buffer.getvalue(), f"{prefix}-boundary.npy")
 
 
-def legend(style: str) -> None:
-    st.caption(legend_text(style))
+def legend(style: "str | HeatmapStyle") -> None:
+    """What colours, scale, Δ and boxes mean: give the ``HeatmapStyle`` (a style name alone
+    describes the default palette and scale)."""
+    if isinstance(style, HeatmapStyle):
+        st.caption(legend_text(style.style, style.palette, style.scale))
+    else:
+        st.caption(legend_text(style))
 
 
 def unavailable(result: dict) -> None:

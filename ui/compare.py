@@ -4,12 +4,12 @@ Fig. 7/12: Streamlit drawing blocks over cached results."""
 import pandas as pd
 import streamlit as st
 
-from boundary_core.methods import label
 from boundary_core.models import get_spec
 from boundary_core.models.download import download_model
 from ui.compute import alignment
-from ui.panels import HeatmapStyle, heatmap, image_rgb, upscale
+from ui.panels import HeatmapStyle, image_rgb, panel_images, shared_scales
 from ui.sources import Picture
+from ui.views import colour_bars, hover_maps, tile
 
 FIGURE3 = ("sm", "bsm", "ig_black", "big")  # the paper's Figure 3/4 columns
 
@@ -45,13 +45,14 @@ def _download_bar(name: str):
     return update
 
 
-def tiles(result: dict, methods, style: HeatmapStyle, picture: Picture, with_input=True):
-    """``(caption, rgb)``: the input, the chosen maps (missing ones skipped) and x′."""
-    image = result["input"]
-    out = [("input", image_rgb(image))] if with_input else []
-    for name in methods:
-        if name in result["maps"]:
-            out.append((label(name), heatmap(image, result["maps"][name], style)))
+def tiles(
+    result: dict, methods, style: HeatmapStyle, picture: Picture, with_input=True, scales=None
+):
+    """Panels: the input, the chosen maps (missing ones skipped) and x′; ``scales`` as
+    ``render.panel_images`` (shared across models when given)."""
+    shown = tuple(name for name in methods if name in result["maps"])
+    panels = panel_images(result, style, shown, scales=scales, deltas=False)
+    out = panels if with_input else panels[1:]
     if result["boundary"] is not None:
         out.append(("boundary point x′", image_rgb(result["boundary"])))
     return out
@@ -59,9 +60,8 @@ def tiles(result: dict, methods, style: HeatmapStyle, picture: Picture, with_inp
 
 def tile_row(panels, picture: Picture | None, columns: int | None = None) -> None:
     grid = st.columns(columns or len(panels))
-    box = picture.box if picture else None
-    for column, (caption, rgb) in zip(grid, panels, strict=False):
-        column.image(upscale(rgb, 192, box), caption=caption, width="stretch")
+    for column, panel in zip(grid, panels, strict=False):
+        tile(column, panel, picture if picture and picture.box else None)
 
 
 def row_label(name: str, result: dict) -> str:
@@ -76,10 +76,25 @@ def row_label(name: str, result: dict) -> str:
 
 
 def figure3_grid(results: dict[str, dict], picture: Picture, style: HeatmapStyle) -> None:
-    """One row per model: input, SM, BSM, IG, BIG, x′ (paper Fig. 3/4)."""
-    for name, result in results.items():
-        st.markdown(row_label(name, result))
-        tile_row(tiles(result, FIGURE3, style, picture), picture, 6)
+    """One row per model: input, SM, BSM, IG, BIG, x′ (paper Fig. 3/4), colour bars (once
+    for a scale shared across models, else per row) and the maps' hover values."""
+    scales = shared_scales(results.values(), style, FIGURE3) if style.scale == "models" else None
+    rows = {
+        name: tiles(result, FIGURE3, style, picture, scales=scales)
+        for name, result in results.items()
+    }
+    for name, panels in rows.items():
+        st.markdown(row_label(name, results[name]))
+        tile_row(panels, picture, 6)
+        if scales is None:
+            colour_bars(panels)
+    if scales is not None:
+        colour_bars(
+            [panel for panels in rows.values() for panel in panels],
+            f"Colour scale shared by {' and '.join(rows)}:",
+        )
+    for name, panels in rows.items():
+        hover_maps(panels, f"figure3_{name}", name)
 
 
 def alignment_frame(results: dict[str, dict]) -> pd.DataFrame:

@@ -25,13 +25,16 @@ from boundary_core.methods import METHODS, Settings, panel_methods
 from boundary_core.models import default_pair, get_spec, list_models, load_model, pairs
 from boundary_core.models.download import download_model
 from boundary_core.render import (
+    HeatmapStyle,
     arrays_npz,
+    download_name,
     explanation_arrays,
-    grid_png,
     image_key,
     image_rgb,
     legend_text,
     panel_images,
+    panels_png,
+    shared_scales,
     summary_json,
     upscale,
 )
@@ -201,19 +204,26 @@ def numbers(result, model_name, image_name) -> dict:
     return json.loads(summary_json(head | result["summary"]))
 
 
-def tiles(result, pic) -> list[tuple[np.ndarray, str]]:
+def tiles(result, pic, scales=None) -> list[tuple[np.ndarray, str]]:
+    """Gallery items; ``scales``: colour scales shared with other results (else this one's)."""
     return [
         (np.asarray(upscale(rgb, TILE, pic.box, pic.distractor_box)), caption)
-        for caption, rgb in panel_images(result)
+        for caption, rgb in panel_images(result, scales=scales)
     ]
 
 
-def downloads(result, pic, stem) -> list[str]:
-    """The panel grid as PNG and every array as NPZ, written under a per-result folder."""
+def downloads(result, pic, stem, image_name="", model_name="") -> list[str]:
+    """The panel grid as PNG (title, colour bars, legend) and every array as NPZ, named
+    ``explain_<image>_<model>``, written under a per-result folder."""
     folder = _FILES / image_key(result["input"]) / stem
     folder.mkdir(parents=True, exist_ok=True)
-    png, npz = folder / "explanation.png", folder / "explanation.npz"
-    png.write_bytes(grid_png(panel_images(result), box=pic.box, distractor_box=pic.distractor_box))
+    name = download_name(image_name, model_name, "")
+    png, npz = folder / f"{name}.png", folder / f"{name}.npz"
+    panels = panel_images(result, model=model_name)
+    box = {"box": pic.box, "distractor_box": pic.distractor_box}
+    png.write_bytes(
+        panels_png(result, panels, HeatmapStyle(), image=image_name, model=model_name, **box)
+    )
     npz.write_bytes(arrays_npz(result))
     return [str(png), str(npz)]
 
@@ -234,7 +244,7 @@ def explain_view(
         tiles(result, pic),
         x_prime,
         numbers(result, model_name, image_name),
-        downloads(result, pic, stem),
+        downloads(result, pic, stem, image_name, model_name),
     )
 
 
@@ -243,13 +253,15 @@ def compare_view(pair, source, name, upload, baselines, preset, steps, progress=
     names = tuple(pair.split(" vs ")) if isinstance(pair, str) else ()
     if names not in available_pairs():
         raise gr.Error(f"pair {pair!r} is not available here", print_exception=False)
-    galleries, summaries = [], {}
+    shown, summaries = [], {}
     for side, model_name in zip(("standard", "robust"), names, strict=True):
         baselines_, steps_ = settings_of(model_name, baselines, preset, steps)
         pic, image_name = picture(source, name, upload, model_name)
         result = cached_result(model_name, pic.image, baselines_, preset, steps_, progress)
-        galleries.append(tiles(result, pic))
+        shown.append((result, pic))
         summaries[side] = numbers(result, model_name, image_name)
+    scales = shared_scales([result for result, _ in shown])  # one scale across both models
+    galleries = [tiles(result, pic, scales) for result, pic in shown]
     return galleries[0], galleries[1], summaries
 
 
@@ -288,7 +300,7 @@ def build() -> gr.Blocks:
     with gr.Blocks(title="Boundary Attribution Explorer", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(
             "# Boundary Attribution Explorer\nAttributions from the closest point across the "
-            "decision boundary (BSM, BIG) beside the classic maps. " + legend_text("paper")
+            "decision boundary (BSM, BIG) beside the classic maps. " + legend_text()
         )
         with gr.Tab("Explain"):
             with gr.Row():

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from boundary_core.toy import exact_geometry, explain_query, make_data, train_mlp
-from ui.toy_figures import playground_figure
+from ui.toy_figures import SMOOTHED_COLOUR, playground_figure
 
 PAGES = Path(__file__).resolve().parents[1] / "pages"
 
@@ -28,17 +28,59 @@ def test_core_imports_no_ui():
 def test_playground_page_runs_and_reacts():
     app = AppTest.from_file(str(PAGES / "5_Toy_Playground.py"), default_timeout=60).run()
     assert not app.exception
-    labels = {m.label: m.value for m in app.metric}
+    labels = {m.label: m for m in app.metric}
     exact, searched = (
-        float(labels["exact distance to boundary"]),
-        float(labels["searched distance"]),
+        float(labels["exact distance to boundary"].value),
+        float(labels["searched distance"].value),
     )
     assert 0 < exact <= searched + 1e-4
+    if abs(searched - exact) < 5e-5:
+        assert not labels["searched distance"].delta  # no arrow on an unchanged delta
     app.selectbox(key="toy_preset").set_value("three_blobs").run()
     app.slider(key="toy_sigma").set_value(0.2).run()
     app.radio(key="toy_mode").set_value("adversarial").run()
     assert not app.exception
     assert app.slider(key="toy_qx").value == pytest.approx(0.3)  # query survives preset changes
+
+
+def test_smoothing_draws_its_boundary_on_top_and_lists_its_numbers():
+    app = AppTest.from_file(str(PAGES / "5_Toy_Playground.py"), default_timeout=90).run()
+    tables = [frame.value for frame in app.dataframe]
+    assert len(tables) == 1 and list(tables[0]["input"]) == ["x₁", "x₂"]  # labelled rows
+    plain_sm = [float(v) for v in tables[0]["SM"]]
+    app.slider(key="toy_sigma").set_value(0.2).run()
+    assert not app.exception
+    spec = json.loads(app.get("plotly_chart")[0].proto.spec)
+    fills = [i for i, trace in enumerate(spec["data"]) if trace.get("fill") == "toself"]
+    name = "smoothed boundary, σ=0.2 (sampled grid)"
+    index, trace = next((i, t) for i, t in enumerate(spec["data"]) if t.get("name") == name)
+    assert trace["type"] == "scatter" and index > max(fills)  # drawn above every region fill
+    assert trace["line"]["color"] == SMOOTHED_COLOUR and "smoothed" in app.caption[0].value
+    assert spec["layout"]["legend"]["y"] < 0  # legend below the plot, clear of the toolbar
+    comparison, attributions = (frame.value for frame in app.dataframe)
+    assert list(comparison.columns) == ["", "net", "smoothed, σ=0.2"]
+    row = dict(zip(comparison[""], comparison["smoothed, σ=0.2"], strict=True))
+    assert row["distance to boundary"].endswith("(searched)")
+    smoothed_sm = [float(v) for v in attributions["SM σ=0.2"]]
+    assert [float(v) for v in attributions["SM"]] == plain_sm
+    assert smoothed_sm != plain_sm  # the smoothed net has its own SM (SmoothGrad)
+    assert row["SM"] == f"({smoothed_sm[0]:+.3f}, {smoothed_sm[1]:+.3f})"
+
+
+def test_reset_and_step_train_the_net_and_draw_its_loss():
+    app = AppTest.from_file(str(PAGES / "5_Toy_Playground.py"), default_timeout=90).run()
+    assert any(c.value.startswith("epoch 400 of 400 (fully trained)") for c in app.caption)
+    app.button[0].click().run()  # Reset
+    assert any(c.value.startswith("epoch 0 of 400") for c in app.caption)
+    app.button[1].click().run()  # Step
+    app.button[1].click().run()
+    assert not app.exception
+    assert any(c.value.startswith("epoch 40 of 400") for c in app.caption)
+    loss = next(
+        t for t in map(chart_traces, app.get("plotly_chart")) if t[0]["name"] == "training loss"
+    )
+    assert np.array_equal(loss[0]["x"], np.arange(1, 41)) and loss[0]["y"][-1] < loss[0]["y"][0]
+    assert app.button[2].label == "Play" and not app.button[2].disabled
 
 
 def chart_traces(chart) -> list[dict]:
@@ -68,7 +110,8 @@ def test_theory_page_draws_what_its_text_claims():
     assert len(texts) == 3
     assert "Er activation" in texts[0] and "λ(σ)" in texts[1] and "Fig. 11" in texts[2]
     assert [c.value for c in app.caption] == [
-        "net: moons, widths 16, 16, standard training (set on the playground page)"
+        "net: moons, widths 16, 16, standard training, seed 0, fully trained "
+        "(set on the playground page)"
     ]
     er, bound, smoothing = (chart_traces(chart) for chart in app.get("plotly_chart"))
     # 1. ReLU, then the closed-form Er curve and its Monte Carlo dots for each default scale.

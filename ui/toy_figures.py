@@ -225,23 +225,22 @@ def _click_grid(box, resolution: int = 50) -> go.Scatter:
     )
 
 
-def smoothed_boundary_traces(grid: SampledGrid, sigma: float) -> list:
-    """Zero contours of the smoothed net's own-class margins, from a sampled grid (not exact)."""
-    classes = 1 if len(grid.margins) == 2 else len(grid.margins)  # 2 classes: m_1 = −m_0
-    return [
-        go.Contour(
-            x=grid.xs,
-            y=grid.ys,
-            z=grid.margins[c],
-            showscale=False,
-            hoverinfo="skip",
-            contours=dict(start=0, end=0, size=1, coloring="lines"),
-            line=dict(color="teal", width=3, dash="dash"),
-            showlegend=c == 0,
-            name=f"smoothed boundary, σ={sigma:g} (sampled grid)",
-        )
-        for c in range(classes)
-    ]
+SMOOTHED_COLOUR = "darkcyan"
+
+
+def smoothed_boundary_trace(grid: SampledGrid, sigma: float) -> go.Scatter:
+    """The smoothed net's boundary traced on a sampled grid (not exact), as one dashed line
+    drawn above the region fills (a contour trace would sit under every scatter fill)."""
+    pieces = [np.vstack([line, [[np.nan, np.nan]]]) for line in grid.boundary_lines()]
+    joined = np.concatenate(pieces) if pieces else np.zeros((0, 2))  # polylines, NaN gaps
+    return go.Scatter(
+        x=joined[:, 0],
+        y=joined[:, 1],
+        mode="lines",
+        line=dict(color=SMOOTHED_COLOUR, width=3.5, dash="dash"),
+        hoverinfo="skip",
+        name=f"smoothed boundary, σ={sigma:g} (sampled grid)",
+    )
 
 
 def playground_figure(
@@ -260,7 +259,7 @@ def playground_figure(
     ``guided`` / ``idgi`` add Guided IG's path and IDGI's weights along the IG path."""
     traces = [*_region_traces(geometry, "edges" in show), _boundary_trace(geometry)]
     if smoothed is not None:
-        traces += smoothed_boundary_traces(*smoothed)
+        traces.append(smoothed_boundary_trace(*smoothed))
     traces += _data_traces(data)
     if explanation is not None:
         traces += _explanation_traces(explanation, set(show), search_point)
@@ -272,12 +271,13 @@ def playground_figure(
     figure = go.Figure(traces)
     figure.update_layout(
         height=620,
-        margin=dict(l=10, r=10, t=30, b=10),
+        margin=dict(l=10, r=10, t=10, b=10),
         clickmode="event+select",
         xaxis=dict(range=box[:2], constrain="domain"),
         dragmode=False,
         yaxis=dict(range=box[2:], scaleanchor="x", scaleratio=1),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+        # below the plot: the modebar and Streamlit's toolbar sit at its top right
+        legend=dict(orientation="h", yanchor="top", y=-0.07, x=0),
         plot_bgcolor="white",
     )
     return figure

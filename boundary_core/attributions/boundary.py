@@ -19,9 +19,18 @@ def big(
     *,
     steps: int = IG_STEPS,
     method: str = IG_METHOD,
+    internal_batch_size: int | None = None,
 ) -> tuple[Tensor, Tensor]:
     """BIG(x) = IG(x; x′): integrated gradients from the boundary point x′ to x.
 
     Returns the map and the completeness delta Σ BIG − (f_c(x) − f_c(x′)).
     """
-    return integrated_gradients(model, x, target, boundary_point, steps=steps, method=method)
+    return integrated_gradients(
+        model,
+        x,
+        target,
+        boundary_point,
+        steps=steps,
+        method=method,
+        internal_batch_size=internal_batch_size,
+    )

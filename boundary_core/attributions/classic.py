@@ -9,9 +9,9 @@ from torch import Tensor, nn
 from torch.overrides import TorchFunctionMode
 
 from boundary_core.attributions.defaults import (
+    GPU_BATCH_SIZE,
     IG_METHOD,
     IG_STEPS,
-    SG_BATCH_SIZE,
     SG_SAMPLES,
     SG_STDEV,
 )
@@ -39,13 +39,17 @@ def integrated_gradients(
     Captum 0.9's ``riemann_trapezoid`` places ``n`` points on [0, 1] (spacing 1/(n−1)) but weights
     them 1/n (ends 1/2n), so its weights sum to (n−1)/n: every map comes out scaled by (n−1)/n
     (5% short at the paper's n = 20, the same on a linear model). We rescale by n/(n−1), which
-    gives the true trapezoid rule. Returns the map and the completeness delta
-    Σ attr − (f(x) − f(baseline)) per sample, recomputed from the corrected map.
+    gives the true trapezoid rule. ``internal_batch_size`` path points go through the model per
+    pass (``None``: all at once); the map is the same up to float rounding. Returns the map and
+    the completeness delta Σ attr − (f(x) − f(baseline)) per sample, recomputed from the
+    corrected map.
 
     Raises ValueError for ``steps < 2`` (a path needs two ends), an unknown ``method`` or a
     ``baseline`` whose shape differs from ``x``'s.
     """
     check_path_arguments(x, baseline, steps, method)
+    if internal_batch_size is not None:
+        require_int("IG batch size", internal_batch_size)
     attribution = (
         IntegratedGradients(model)
         .attribute(
@@ -92,12 +96,13 @@ def smoothgrad(
     samples: int = SG_SAMPLES,
     stdev: float = SG_STDEV,
     seed: int = 0,
-    batch_size: int = SG_BATCH_SIZE,
+    batch_size: int = GPU_BATCH_SIZE,
 ) -> Tensor:
     """SG = E_ε[∂f_target(x + ε)/∂x], ε ~ N(0, stdev²) in pixel units (Smilkov et al. 2017).
 
     Captum draws the noise from torch's global generator; we fork it and seed the fork, so the map
-    is reproducible and the caller's random state is left untouched.
+    is reproducible and the caller's random state is left untouched. ``batch_size`` noisy copies
+    go through the model per pass; the noise drawn, and so the map, does not depend on it.
     """
     require_int("SmoothGrad samples", samples)
     require_int("SmoothGrad batch size", batch_size)

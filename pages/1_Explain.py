@@ -8,7 +8,6 @@ from ui.compute import Request
 from ui.controls import (
     baseline_controls,
     device_caption,
-    heatmap_controls,
     image_controls,
     method_controls,
     search_controls,
@@ -24,7 +23,16 @@ from ui.explain_view import (
 from ui.layout import method_glossary, phone_layout, tile_cells
 from ui.panels import panel_images
 from ui.state import app_navigation, friendly_errors
-from ui.views import downloads, headline, legend, metrics_table, unavailable
+from ui.views import (
+    colour_bars,
+    downloads,
+    headline,
+    hover_maps,
+    legend,
+    metrics_table,
+    style_controls,
+    unavailable,
+)
 
 st.set_page_config(page_title="Explain · Boundary Attribution Explorer", layout="wide")
 app_navigation()
@@ -37,7 +45,7 @@ with friendly_errors("the explanation"):
         preset, steps = search_controls()
         baselines, colour = baseline_controls()
         chosen = method_controls()
-        style = heatmap_controls()
+        style = style_controls()
         user_model_form()
     picture = choice.picture_or_stop(
         "Upload an image to explain it (PNG, JPEG, …), or pick a gallery."
@@ -50,6 +58,7 @@ with friendly_errors("the explanation"):
     methods = tuple(m for m in methods if m in chosen or m in IG_BASELINE_METHODS)
     request = Request(choice.model, picture.image, preset, steps, methods, colour, target)
 
+    place = st.container()  # progress, Cancel and notes, above the tiles
     count = len(methods) + 3  # input, the maps, x′, x′ − x
     if picture.box is not None:
         left, right = st.columns([3, 2])
@@ -57,7 +66,7 @@ with friendly_errors("the explanation"):
             cells = tile_cells(count, 4)
     else:
         cells = tile_cells(count, 6)
-    result = explain_live(request, cells, style, picture)
+    result = explain_live(request, cells, style, picture, place)
 
     with head.container():
         headline(result)
@@ -66,9 +75,11 @@ with friendly_errors("the explanation"):
     if picture.box is not None:
         with right:
             metrics_table(result, picture)
+    colour_bars(panels)
+    legend(style)
     unavailable(result)
-    legend(style.style)
+    hover_maps(panels, "explain")
     with st.expander("About these methods"):
         st.markdown(method_glossary(result["maps"]))
     compare_boundary(result, picture)
-    downloads(result, panels, picture)
+    downloads(result, panels, picture, style=style, model=choice.model)

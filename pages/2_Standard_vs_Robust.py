@@ -5,6 +5,7 @@ import streamlit as st
 
 from boundary_core.models import get_spec
 from ui.compare import alignment_table, download_prompt, figure3_grid
+from ui.compute import preset_note
 from ui.controls import (
     device_caption,
     heatmap_controls,
@@ -13,17 +14,20 @@ from ui.controls import (
     search_controls,
     share,
 )
+from ui.layout import phone_layout
 from ui.state import app_navigation, friendly_errors
 from ui.views import explain
 
 st.set_page_config(page_title="Standard vs Robust · Boundary Attribution Explorer", layout="wide")
 app_navigation()
+phone_layout()
 st.title("Standard vs robust")
 st.markdown(
     "The same image through a standard and an adversarially robust model of the same dataset "
     "(any registered pair: the shipped shapes pair works offline; the ImageNet ResNet-50s are "
     "downloaded on demand). The paper's claim: on the robust model SM already looks like BSM "
-    "and IG like BIG, because its gradients point towards the nearest boundary."
+    "and IG like BIG, because its gradients point towards the nearest boundary. Below the "
+    "maps, the page says whether this image's numbers agree."
 )
 
 with friendly_errors("the comparison"):
@@ -47,5 +51,9 @@ with friendly_errors("the comparison"):
     results = {name: explain(name, picture, preset, steps, label=f"{name}: ") for name in pair}
 
     figure3_grid(results, picture, style)
+    for name in pair:
+        note = preset_note(name, picture.image, preset, steps)
+        if note:
+            st.info(f"`{name}`: {note}")
     st.subheader("Alignment with the boundary (this image)")
     alignment_table(results)

@@ -6,6 +6,7 @@ import streamlit as st
 from ui.compare import baseline_row
 from ui.controls import device_caption, heatmap_controls, image_controls, search_controls, share
 from ui.counterfactual import counterfactual_view, erase_controls
+from ui.layout import phone_layout
 from ui.state import app_navigation, friendly_errors
 from ui.views import explain
 
@@ -13,6 +14,7 @@ st.set_page_config(
     page_title="Baselines & Counterfactuals · Boundary Attribution Explorer", layout="wide"
 )
 app_navigation()
+phone_layout()
 st.title("Baselines and counterfactuals")
 
 with friendly_errors("this view"):

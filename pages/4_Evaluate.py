@@ -4,13 +4,23 @@ import streamlit as st
 
 from boundary_core.search import PRESETS
 from ui.controls import device_caption
-from ui.evaluation_view import SHIPPED, live_summary, live_view, load_summary, shipped_view
+from ui.evaluation_view import (
+    SHIPPED,
+    glossary,
+    live_summary,
+    live_view,
+    load_summary,
+    shipped_view,
+)
+from ui.layout import phone_layout
 from ui.state import app_navigation, friendly_errors, init, publish
 from ui.views import outside_cache
 
 st.set_page_config(page_title="Evaluate · Boundary Attribution Explorer", layout="wide")
 app_navigation()
+phone_layout()
 st.title("Evaluate over many images")
+glossary()
 
 with friendly_errors("the evaluation"):
     summaries = {name: s for name in SHIPPED if (s := load_summary(name)) is not None}

@@ -6,11 +6,13 @@ from boundary_core.models import get_spec, ladders
 from ui.compare import download_buttons
 from ui.controls import device_caption, heatmap_controls, image_controls, search_controls, share
 from ui.ladder import ladder_view
+from ui.layout import phone_layout
 from ui.state import app_navigation, friendly_errors, init
 from ui.views import explain
 
 st.set_page_config(page_title="Robustness Ladder · Boundary Attribution Explorer", layout="wide")
 app_navigation()
+phone_layout()
 st.title("Robustness ladder")
 st.markdown(
     "One image through every model of a family, from standard training (ε = 0) to strongly "

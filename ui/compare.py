@@ -4,6 +4,7 @@ Fig. 7/12: Streamlit drawing blocks over cached results."""
 import pandas as pd
 import streamlit as st
 
+from boundary_core.methods import ALIGNMENT_PAIRS, label
 from boundary_core.models import get_spec
 from boundary_core.models.download import download_model
 from ui.compute import alignment
@@ -58,8 +59,13 @@ def tiles(
     return out
 
 
-def tile_row(panels, picture: Picture | None, columns: int | None = None) -> None:
-    grid = st.columns(columns or len(panels))
+def tile_row(
+    panels, picture: Picture | None, columns: int | None = None, key: str = "tiles_row"
+) -> None:
+    """One row of tiles; ``key`` (unique on the page, starting with "tiles") lets the phone
+    layout (``ui.layout``) keep two tiles side by side."""
+    with st.container(key=key):
+        grid = st.columns(columns or len(panels))
     for column, panel in zip(grid, panels, strict=False):
         tile(column, panel, picture if picture and picture.box else None)
 
@@ -85,7 +91,7 @@ def figure3_grid(results: dict[str, dict], picture: Picture, style: HeatmapStyle
     }
     for name, panels in rows.items():
         st.markdown(row_label(name, results[name]))
-        tile_row(panels, picture, 6)
+        tile_row(panels, picture, 6, key=f"tiles_{name}")
         if scales is None:
             colour_bars(panels)
     if scales is not None:
@@ -115,10 +121,46 @@ def alignment_frame(results: dict[str, dict]) -> pd.DataFrame:
     return frame
 
 
+def alignment_sentences(numbers: dict[str, dict], where: str = "for this image") -> str:
+    """What the alignment numbers of two models (standard first) show, one sentence per pair,
+    written from the numbers: the paper's claim (the robust model's SM is closer to its BSM, IG
+    to BIG) is checked, not assumed. ``numbers[model]["<pair>_<l2|cosine>"]`` may be None."""
+    (standard, low), (robust, high) = list(numbers.items())[:2]
+    lines = []
+    for pair in ("sm_bsm", "ig_big"):
+        name = ALIGNMENT_PAIRS[pair].label
+        first, second = ALIGNMENT_PAIRS[pair].first, ALIGNMENT_PAIRS[pair].second
+        cos = (low.get(f"{pair}_cosine"), high.get(f"{pair}_cosine"))
+        l2 = (low.get(f"{pair}_l2"), high.get(f"{pair}_l2"))
+        if None in cos:
+            lines.append(f"- **{name}**: not available {where} (a map is missing).")
+            continue
+        closer = cos[1] < cos[0]
+        verdict = (
+            "closer in direction on the robust model, as the paper claims"
+            if closer
+            else "**farther** in direction on the robust model: the paper's claim does not "
+            f"hold {where}"
+        )
+        text = (
+            f"- **{name}**: 1 − cos is {cos[0]:.3f} on `{standard}` and {cos[1]:.3f} on "
+            f"`{robust}`, so {label(first)} is, to {label(second)}, {verdict}."
+        )
+        if None not in l2:
+            trend = "falls" if l2[1] < l2[0] else "rises"
+            text += f" Raw ℓ2 {trend} from {l2[0]:.3g} to {l2[1]:.3g}" + (
+                " (partly because robust gradients are smaller)." if l2[1] < l2[0] else "."
+            )
+        lines.append(text)
+    return "\n".join(lines)
+
+
 def alignment_table(results: dict[str, dict]) -> None:
     frame = alignment_frame(results)  # st.dataframe shows NaN as "None" whatever the Styler says
     shown = frame.map(lambda value: "–" if pd.isna(value) else f"{value:.3f}")
     st.dataframe(shown, width="stretch")
+    numbers = {name: alignment(result) for name, result in results.items()}
+    st.markdown("**What these numbers show for this image**\n\n" + alignment_sentences(numbers))
     st.caption(
         "Raw ℓ2 distances shrink partly because robust models have smaller gradients; the cosine "
         "distance (1 − cos) compares directions only. The paper's Table 1 reports raw ℓ2."
@@ -128,4 +170,4 @@ def alignment_table(results: dict[str, dict]) -> None:
 def baseline_row(result: dict, picture: Picture, style: HeatmapStyle) -> None:
     """Fig. 7/12: IG with a black and a white baseline next to BIG on one image."""
     panels = tiles(result, ("ig_black", "ig_white", "big"), style, picture)
-    tile_row(panels, picture, 5)
+    tile_row(panels, picture, 5, key="tiles_baselines")

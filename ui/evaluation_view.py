@@ -18,6 +18,8 @@ from boundary_core.evaluation.tables import (
 from boundary_core.methods import label
 from boundary_core.models import shipped_pair
 from boundary_core.paths import RESULTS_DIR
+from ui.compare import alignment_sentences
+from ui.layout import SEARCH_JARGON, metric_glossary
 
 SHIPPED = shipped_pair()  # (standard, robust), from the registry
 PAPER_ROW = dict(zip(SHIPPED, ("standard", "robust"), strict=True))  # which paper row to show
@@ -62,6 +64,23 @@ def gt_loc_figure(summary: dict, blurred: bool = False) -> go.Figure:
     return figure
 
 
+def alignment_means(summaries: dict[str, dict]) -> dict[str, dict]:
+    """``model -> {"<pair>_<kind>": mean}`` from ``evaluate`` summaries (None where absent)."""
+    return {
+        name: {
+            key: (entry or {}).get("mean") if isinstance(entry, dict) else None
+            for key, entry in summary.get("alignment", {}).items()
+        }
+        for name, summary in summaries.items()
+    }
+
+
+def glossary() -> None:
+    """One sentence per metric and which direction is better, and the search jargon."""
+    with st.expander("What the metrics and names mean"):
+        st.markdown(metric_glossary() + "\n" + SEARCH_JARGON)
+
+
 def run_facts(summary: dict) -> str:
     seconds = summary.get("seconds", {}).get("total")
     return (
@@ -81,6 +100,10 @@ def shipped_view(summaries: dict[str, dict], blurred: bool) -> None:
         st.markdown(
             "**Alignment (Table 1; lower = closer to the boundary version)**\n\n"
             + table1_comparison(*summaries.values())
+        )
+        st.markdown(
+            "**What these numbers show over the test images** (means)\n\n"
+            + alignment_sentences(alignment_means(summaries), "over these test images")
         )
     for name, summary in summaries.items():
         title = (

@@ -12,6 +12,7 @@ from ui import compute, search_jobs
 from ui.panels import image_rgb, panel_images, upscale
 from ui.sources import Picture
 from ui.state import init
+from ui.views import tile
 
 PREDICTED = "predicted"
 CANCELLED_KEY = "cancelled_search"  # session state: the search key the user cancelled
@@ -64,9 +65,9 @@ def _resume() -> None:
 class SearchStatus:
     """The progress bar over the maps still to come, the search's estimate and Cancel."""
 
-    def __init__(self, key: tuple, preset: str):
+    def __init__(self, key: tuple, preset: str, place):
         self.key, self.preset = key, preset
-        self.slot = st.empty()
+        self.slot = place.empty()
         self.bar = None
         self.cancel_drawn = False
         self.text = "starting…"
@@ -97,15 +98,22 @@ class SearchStatus:
         self.slot.empty()
 
 
-def explain_live(request: compute.Request, cells: list, style, picture: Picture) -> dict:
+def explain_live(request: compute.Request, cells: list, style, picture: Picture, place) -> dict:
     """Run ``request``, drawing each map into its cell as it finishes (cells in panel order:
-    input first), and return the result."""
+    input first), the progress and notes into ``place`` (a container above the cells)."""
     key = compute.search_key(request.model, request.image, request.preset, request.steps)
     cancelled = st.session_state.get(CANCELLED_KEY) == key
-    status = SearchStatus(key, request.preset)
+    status = SearchStatus(key, request.preset, place)
     index = {m: i + 1 for i, m in enumerate(request.methods)}
-    box = picture.box
-    cells[0].image(upscale(image_rgb(request.image), 192, box), caption="input", width="stretch")
+    cells[0].image(
+        upscale(image_rgb(request.image), 192, picture.box, picture.distractor_box),
+        caption="input",
+        width="stretch",
+    )
+
+    names = get_spec(request.model).class_names
+    p = compute.cached_prediction(request.model, image_key(request.image), request.image)
+    prediction = {"label": names[int(np.argmax(p))], "probability": float(np.max(p))}
 
     def draw(method: str, part: dict) -> None:
         if "map" not in part:
@@ -113,31 +121,38 @@ def explain_live(request: compute.Request, cells: list, style, picture: Picture)
         one = {
             "input": request.image,
             "maps": {method: part["map"]},
-            "summary": {"methods": {method: {"completeness_delta": part["delta"]}}},
+            "summary": {
+                "methods": {method: {"completeness_delta": part["delta"]}},
+                "prediction": prediction,
+            },
             "boundary": None,
         }
-        caption, rgb = panel_images(one, style, only=(method,))[-1]
-        cell = cells[index[method]]
-        cell.image(upscale(rgb, 192, box, picture.distractor_box), caption=caption)
+        panel = panel_images(one, style, only=(method,))[-1]
+        tile(cells[index[method]], panel, picture)  # its own scale until all maps are known
 
     result = compute.run(
         request, status.progress, on_map=draw, on_wait=status.waiting, search=not cancelled
     )
     status.clear()
+    note = compute.preset_note(request.model, request.image, request.preset, request.steps)
+    if note:
+        place.info(note)
     if cancelled:
-        st.warning(
+        place.warning(
             "The boundary search was cancelled: the maps that need x′ (BSM, BIG, …) are missing."
         )
-        st.button("Run the search", on_click=_resume)
+        place.button("Run the search", on_click=_resume)
     return result
 
 
 def fill_cells(cells: list, panels, picture: Picture, gain: float | None) -> None:
-    """Every panel in its cell (the final drawing, once the whole view is known)."""
-    for cell, (caption, rgb) in zip(cells, panels, strict=False):
+    """Every panel in its cell (the final drawing, once the whole view is known: shared colour
+    scales need every map), with alt texts; the amplification factor beside x′ − x."""
+    for cell, panel in zip(cells, panels, strict=False):
+        caption = panel.caption
         if caption.startswith("x′ − x") and gain is not None:
             caption = f"x′ − x (amplified ×{gain:.3g})"
-        cell.image(upscale(rgb, 192, picture.box, picture.distractor_box), caption=caption)
+        tile(cell, panel, picture, caption=caption)
 
 
 def amplification(result: dict) -> float | None:

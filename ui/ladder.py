@@ -52,17 +52,40 @@ def ladder_figure(frame: pd.DataFrame, kind: str) -> go.Figure:
     return figure
 
 
+def ladder_sentences(frame: pd.DataFrame) -> str:
+    """What this image's numbers show from the least to the most robust model, per pair."""
+    ordered = frame.sort_values("ε")
+    if len(ordered) < 2:
+        return ""
+    lines = []
+    for pair in PAIRS:
+        name = ALIGNMENT_PAIRS[pair].label
+        values = ordered[f"{name} 1−cos"].dropna()
+        if len(values) < 2:
+            continue
+        low, high = ordered.loc[values.index[0], "ε"], ordered.loc[values.index[-1], "ε"]
+        first, last = values.iloc[0], values.iloc[-1]
+        verdict = "falls, as the paper claims" if last < first else "**rises**: not as claimed"
+        steady = values.is_monotonic_decreasing or values.is_monotonic_increasing
+        lines.append(
+            f"- **{name}** on this image: 1 − cos {verdict} from {first:.3f} (ε = {low:g}) to "
+            f"{last:.3f} (ε = {high:g}){'' if steady else ', not steadily'}."
+        )
+    return "\n".join(lines)
+
+
 def ladder_view(results: dict[str, dict], picture: Picture, style: HeatmapStyle) -> None:
     """Rows of input, SM, BSM, IG, BIG, x′ per model, then the alignment table and curves."""
     for name, result in results.items():
         st.markdown(f"ε = {get_spec(name).epsilon:g} · " + row_label(name, result))
-        tile_row(tiles(result, FIGURE3, style, picture), picture, 6)
+        tile_row(tiles(result, FIGURE3, style, picture), picture, 6, key=f"tiles_{name}")
     frame = ladder_frame(results)
     st.subheader("Alignment against ε (this image)")
     st.dataframe(frame.style.format("{:.3f}", na_rep="–"), width="stretch")
     left, right = st.columns(2)
     left.plotly_chart(ladder_figure(frame, "ℓ2"), width="stretch", key="ladder_l2")
     right.plotly_chart(ladder_figure(frame, "1−cos"), width="stretch", key="ladder_cos")
+    st.markdown(ladder_sentences(frame))
     st.caption(
         "Raw ℓ2 shrinks partly because robust models have smaller gradients; 1 − cos compares "
         "directions only; lower = closer to the boundary map. The paper's claim (Table 1) is "

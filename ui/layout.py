@@ -27,6 +27,14 @@ PERTURBATION = (
     "x′ − x: the change the search made, amplified so the largest change reaches black or "
     "white (mid-grey = unchanged)."
 )
+SEARCH_JARGON = (
+    "- **ddn** (the fast search's attack): decoupled direction and norm, which shrinks the "
+    "perturbation while keeping the prediction changed, then bisects to the boundary.\n"
+    "- **pgd, cw, apgd-ce, apgd-dlr** (the paper preset's attacks): projected gradient descent, "
+    "Carlini–Wagner, AutoPGD with the cross-entropy loss and with the difference-of-logits-ratio "
+    "loss; each image keeps the closest x′ any of them found.\n"
+    "- **training unknown**: the publisher of the weights does not say how the model was trained."
+)
 BOUNDARY_POINT = "x′: the closest point across the decision boundary that the search found."
 
 
@@ -48,7 +56,7 @@ def tile_cells(count: int, columns: int, key: str = TILES) -> list:
 def method_glossary(methods) -> str:
     """One line per method: what it computes, its baseline and what red and blue mean."""
     lines = [f"- **{label(m)}**: {METHODS[m].description}" for m in methods if m in METHODS]
-    lines += [f"- **{BOUNDARY_POINT}**", f"- **{PERTURBATION}**"]
+    lines += [f"- {BOUNDARY_POINT}", f"- {PERTURBATION}", SEARCH_JARGON]
     return "\n".join(lines)
 
 

@@ -30,3 +30,9 @@ def require_finite(name: str, value, minimum: float | None = None, *, strict: bo
     if minimum is not None and (number <= minimum if strict else number < minimum):
         raise ValueError(f"{name} must be {'>' if strict else '>='} {minimum:g}, got {number:g}")
     return number
+
+
+def one_line(error: BaseException) -> str:
+    """An error as one line for a user: its message's first line, else its type's name."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

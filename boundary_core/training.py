@@ -19,8 +19,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, IterableDataset
 
+from boundary_core.checks import require_finite, require_int
 from boundary_core.data.shapes import DEFAULT_CONFIG, TRAIN_SEED, ShapesConfig, train_batches
-from boundary_core.models.shapes_net import ShapesNet, load_shapes_net
+from boundary_core.limits import MAX_SEED
+from boundary_core.models.shapes_net import ShapesNet, check_widths, load_shapes_net
 from boundary_core.search.pgd import pgd_l2
 
 MODES = ("standard", "adversarial")
@@ -89,13 +91,28 @@ def recipe(name: str, **overrides) -> TrainConfig:
     if name not in RECIPES:
         raise ValueError(f"no training recipe for {name!r}; known: {', '.join(RECIPES)}")
     config = replace(RECIPES[name], **{k: v for k, v in overrides.items() if v is not None})
+    check_config(config)
+    return config
+
+
+def check_config(config: TrainConfig) -> None:
+    """Every number of ``config`` finite, in range and an integer where it must be: one
+    ``ValueError`` naming the setting (as the ``train`` command spells it)."""
     if config.mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {config.mode!r}")
-    if config.epochs < 1 or config.samples_per_epoch < config.batch_size:
-        raise ValueError("need epochs >= 1 and samples_per_epoch >= batch_size")
-    if config.mode == "adversarial" and (config.eps <= 0 or config.pgd_steps < 1):
-        raise ValueError(f"adversarial training needs eps > 0 and pgd_steps >= 1, got {config}")
-    return config
+    for name in ("epochs", "batch_size", "pgd_steps", "blocks"):
+        require_int(f"--{name.replace('_', '-')}", getattr(config, name), 1)
+    require_int("--seed", config.seed, 0, MAX_SEED - 1)  # PGD draws from seed + 1
+    require_int("--samples-per-epoch", config.samples_per_epoch, config.batch_size)
+    if config.max_batches is not None:
+        require_int("--max-batches", config.max_batches, 1)
+    require_finite("--lr", config.lr, 0.0, strict=True)
+    require_finite("--eps", config.eps, 0.0)
+    if not 0.0 <= require_finite("--eps-warmup", config.eps_warmup) <= 1.0:
+        raise ValueError(f"--eps-warmup must be in [0, 1], got {config.eps_warmup}")
+    check_widths(config.widths, config.blocks)
+    if config.mode == "adversarial" and config.eps <= 0:
+        raise ValueError(f"adversarial training needs --eps > 0, got {config.eps}")
 
 
 def epsilon_at(config: TrainConfig, progress: float) -> float:

@@ -37,8 +37,18 @@ def card_path(weights: Path) -> Path:
 
 
 def read_card_beside(weights: Path) -> dict:
+    """The card next to ``weights`` (empty if there is none); a card that is not a JSON object
+    is one ``ValueError``."""
     path = card_path(weights)
-    return json.loads(path.read_text()) if path.exists() else {}
+    if not path.exists():
+        return {}
+    try:
+        card = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path.name} is not a JSON card ({error})") from None
+    if not isinstance(card, dict):
+        raise ValueError(f"{path.name} must hold a JSON object, got {type(card).__name__}")
+    return card
 
 
 def write_card(weights: Path, card: dict) -> Path:

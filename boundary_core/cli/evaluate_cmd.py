@@ -20,6 +20,8 @@ from pathlib import Path
 
 import torch
 
+from boundary_core.checks import require_int
+from boundary_core.cli import command_help
 from boundary_core.cli.arguments import add_methods_argument
 from boundary_core.evaluation.data import (
     EVALUATION_DATA,
@@ -35,15 +37,14 @@ from boundary_core.evaluation.distributed import (
 )
 from boundary_core.evaluation.shards import shard_directory
 from boundary_core.evaluation.tables import report, sanity_table
+from boundary_core.limits import MAX_SEARCH_STEPS, MAX_SEED
 from boundary_core.methods import Settings, parse_methods
 from boundary_core.models import get_spec
 from boundary_core.search import PRESETS
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "evaluate", help="localization, alignment and boundary statistics over N test images"
-    )
+    parser = subparsers.add_parser("evaluate", help=command_help("evaluate"))
     parser.add_argument("--model", required=True, help="registered model with a boxed dataset")
     parser.add_argument(
         "--num-images",
@@ -101,18 +102,18 @@ def register(subparsers) -> None:
 
 def check_arguments(args) -> tuple[str, ...]:
     """Every user mistake as one ``ValueError`` before any work starts."""
-    for name, minimum in (
-        ("n", 1),
-        ("batch_size", 1),
-        ("seed", 0),
-        ("threads", 1),
-        ("search_steps", 1),
-        ("sanity", 0),
+    for name, minimum, maximum in (
+        ("n", 1, None),
+        ("batch_size", 1, None),
+        ("seed", 0, MAX_SEED),
+        ("threads", 1, None),
+        ("search_steps", 1, MAX_SEARCH_STEPS),
+        ("sanity", 0, None),
     ):
         value = getattr(args, name)
-        if value is not None and value < minimum:
+        if value is not None:
             flag = "--num-images/--n" if name == "n" else f"--{name.replace('_', '-')}"
-            raise ValueError(f"{flag} must be >= {minimum}, got {value}")
+            require_int(flag, value, minimum, maximum)
     spec = get_spec(args.model)
     if spec.dataset not in EVALUATION_DATA.values():
         raise ValueError(

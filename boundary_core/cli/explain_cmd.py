@@ -5,8 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
+from boundary_core.cli import command_help
 from boundary_core.cli.arguments import add_methods_argument
-from boundary_core.data.images import load_image
+from boundary_core.data.images import load_image, quiet_native_stderr
 from boundary_core.device import apply_thread_policy, default_device
 from boundary_core.explain import explain_image
 from boundary_core.methods import Settings, parse_methods
@@ -16,7 +17,7 @@ from boundary_core.search.find import check_search_arguments
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("explain", help="explain one image with every attribution")
+    parser = subparsers.add_parser("explain", help=command_help("explain"))
     parser.add_argument("--model", required=True, help="registered model name (see `models`)")
     parser.add_argument("--image", required=True, help="path to an image file")
     parser.add_argument("--search", choices=PRESETS, default="fast", help="boundary-search preset")
@@ -52,7 +53,8 @@ def run(args) -> int:
     apply_thread_policy(args.threads)
     spec = get_spec(args.model)
     device = default_device()
-    x = load_image(args.image, spec.input_size[1], spec.crop_fraction).to(device)
+    with quiet_native_stderr():  # libtiff's own lines: a refused image is one line
+        x = load_image(args.image, spec.input_size[1], spec.crop_fraction).to(device)
     model = load_model(args.model, device)
     settings = Settings(agi_variant=args.agi_variant, seed=args.seed)
     explanation = explain_image(

@@ -4,6 +4,7 @@
 
 import json
 
+from boundary_core.cli import command_help
 from boundary_core.models import get_spec, list_models, load_model
 from boundary_core.models.download import fetch
 from boundary_core.models.user import (
@@ -16,7 +17,7 @@ from boundary_core.models.user_config import ARCHS, INPUT_SIZES, config_path, re
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("models", help="list registered models, or download one")
+    parser = subparsers.add_parser("models", help=command_help("models"))
     parser.add_argument("--json", action="store_true", help="print the registry as JSON")
     parser.set_defaults(func=run)
     actions = parser.add_subparsers(dest="action")

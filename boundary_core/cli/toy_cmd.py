@@ -7,9 +7,13 @@ IG and BIG as 2-vectors. ``--save-model`` writes the weights as safetensors.
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 
+from boundary_core.checks import one_line, require_finite, require_int
+from boundary_core.cli import command_help
+from boundary_core.limits import MAX_SEED, TOY_MAX_LAYERS, TOY_MAX_WIDTH
 from boundary_core.toy import (
     TOY_DATASETS,
     TRAININGS,
@@ -36,13 +40,30 @@ def _floats(text: str, count: int | None, what: str) -> tuple[float, ...]:
 
 def _hidden(text: str) -> tuple[int, ...]:
     widths = _floats(text, None, "--hidden")
-    if any(w < 1 or w != int(w) for w in widths) or len(widths) > 6:
-        raise ValueError(f"--hidden must be 1 to 6 positive integers like 16,16, got {text!r}")
+    if (
+        any(w < 1 or w > TOY_MAX_WIDTH or w != int(w) for w in widths)
+        or len(widths) > TOY_MAX_LAYERS
+    ):
+        raise ValueError(
+            f"--hidden must be 1 to {TOY_MAX_LAYERS} integers in [1, {TOY_MAX_WIDTH}] like "
+            f"16,16, got {text!r}"
+        )
     return tuple(int(w) for w in widths)
 
 
+def check_arguments(args) -> None:
+    """Every numeric mistake as one ``ValueError`` before any work starts."""
+    require_int("--seed", args.seed, 0, MAX_SEED - 1)  # the trainer also seeds with seed + 1
+    require_finite("--eps", args.eps, 0.0, strict=True)
+    if args.save_model and Path(args.save_model).is_dir():
+        raise ValueError(
+            f"--save-model takes a file path (e.g. toy.safetensors), got the directory "
+            f"{args.save_model}"
+        )
+
+
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("toy", help="2-D toy ReLU net: exact regions and boundary")
+    parser = subparsers.add_parser("toy", help=command_help("toy"))
     parser.add_argument("--preset", default="moons", help=f"data: {', '.join(TOY_DATASETS)}")
     parser.add_argument("--seed", type=int, default=0, help="data, init and training seed")
     parser.add_argument("--hidden", default="16,16", help="hidden widths, e.g. 16,16")
@@ -55,19 +76,29 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
+def _save(model, path: Path) -> None:
+    """``save_model`` with its failures (a missing folder, no permission) as one line."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_model(model, path)
+    except Exception as error:  # noqa: BLE001 - SafetensorError is no OSError
+        raise ValueError(f"could not write --save-model {path}: {one_line(error)}") from None
+
+
 def _vector(values) -> list[float] | None:
     return None if values is None else [float(v) for v in np.asarray(values).reshape(-1)]
 
 
 def summary(args) -> dict:
     """Everything the command reports, as a JSON-ready dict."""
+    check_arguments(args)
     query = _floats(args.query, 2, "--query")
     baseline = _floats(args.baseline, 2, "--baseline")
     data = make_data(args.preset, seed=args.seed)
     config = ToyTrainConfig(mode=args.train, eps=args.eps)
     model = train_mlp(data, _hidden(args.hidden), config=config, seed=args.seed)
     if args.save_model:
-        save_model(model, args.save_model)
+        _save(model, Path(args.save_model))
     geometry = exact_geometry(model, data.box)
     explanation = explain_query(model, geometry, query, baseline=baseline)
     searched = search_boundary(model, [query], preset="fast")
@@ -107,7 +138,7 @@ def summary(args) -> dict:
 def run(args) -> int:
     result = summary(args)
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(result, indent=2, allow_nan=False))  # NaN is not JSON: refuse it
         return 0
     boundary = result["boundary"]
     print(f"{args.preset} {result['hidden']} {args.train}: {result['regions']} linear regions")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 
+from boundary_core.cli import command_help
 from boundary_core.models.shapes_net import load_shapes_net, save_shapes_net
 from boundary_core.paths import MODELS_DIR
 from boundary_core.training import RECIPES, recipe, train_shapes_net
@@ -26,7 +27,7 @@ from boundary_core.training_card import (
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("train", help="train a shapes model or measure its card")
+    parser = subparsers.add_parser("train", help=command_help("train"))
     parser.add_argument("--model", required=True, choices=sorted(RECIPES))
     parser.add_argument("--epochs", type=int, help="epochs (default: the recipe's)")
     parser.add_argument("--samples-per-epoch", type=int, help="fresh images per epoch")

@@ -6,25 +6,25 @@ rescaled), centre-crop to a square, resize with Pillow's antialiased bicubic fil
 """
 
 import io
+import os
+import re
+import struct
+import sys
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-# Every limit on user images, for uploads, the CLI and any API (one place).
-MAX_BYTES = 50 * 1024 * 1024
-# Decoded images are reduced to at most this many pixels before any conversion to floats: twice
-# the largest model input (a 1024² user model), so no model loses detail.
-DECODED_PIXELS = 2 * 1024 * 1024
-# Header check, before decoding: a format decoded at full size may hold 4× DECODED_PIXELS (an
-# 8.4 Mpx RGBA PNG peaks at ~110 MB while decoding and reducing, bench uploads; a 40-megapixel
-# transparent PNG used to cost 4.0 GB as float64). JPEGs are decoded at up to 1/8 scale (Pillow's
-# draft mode), so they may hold 64× DECODED_PIXELS.
-MAX_PIXELS = 4 * DECODED_PIXELS
-MAX_JPEG_PIXELS = 64 * DECODED_PIXELS
-MAX_JPEG_SCANS = 64  # progressive JPEGs have ~10; thousands of scans decode for minutes
+from boundary_core.limits import (  # every limit in one place
+    DECODED_PIXELS,
+    MAX_BYTES,
+    MAX_JPEG_PIXELS,
+    MAX_JPEG_SCANS,
+    MAX_PIXELS,
+)
 
 
 def unit_range(array: np.ndarray) -> np.ndarray:
@@ -89,38 +89,91 @@ def preprocess(array: np.ndarray, size: int, crop_fraction: float = 1.0) -> torc
 
 
 def read_image_bytes(data: bytes) -> np.ndarray:
-    """Decode image bytes with Pillow into an array, with clear errors for bad input."""
+    """Decode image bytes with Pillow into an array; every refusal is one ``ValueError`` line.
+
+    Sizes are checked from the header before anything is decoded (an ICO's entries before Pillow
+    opens it: Pillow decodes an ICO on open). Decoder warnings are silenced: a refusal is the
+    error alone (the C decoders' own stderr lines are silenced by ``quiet_native_stderr``).
+    """
     check_file_size(len(data))
-    try:
-        with warnings.catch_warnings(), Image.open(io.BytesIO(data)) as image:
-            warnings.simplefilter("ignore")  # decoder chatter; a refusal is one line, raised
-            limit = MAX_JPEG_PIXELS if image.format == "JPEG" else MAX_PIXELS
-            if image.width * image.height > limit:
-                raise ValueError(
-                    f"image is {image.width}×{image.height} pixels; the limit is {limit:,}"
-                )
-            if image.format == "JPEG":
-                _check_jpeg_scans(data)
-                image.draft(image.mode, _reduced_size(image.size))  # decode at 1/2, 1/4, 1/8
-            image.load()
-            image = _reduced(ImageOps.exif_transpose(image))
-            if image.mode == "P":
-                image = image.convert("RGBA")
-            if image.mode in ("I;16", "I;16B", "I;16L"):
-                return np.asarray(image).astype(np.uint16)
-            if image.mode in ("I", "F"):
-                return np.asarray(image, dtype=np.float64)
-            if image.mode not in ("L", "RGB", "RGBA", "1"):
-                image = image.convert("RGB")
-            return np.asarray(image)
-    except UnidentifiedImageError:
-        raise ValueError(
-            "not a readable image: Pillow does not recognise the file format"
-        ) from None
-    except Image.DecompressionBombError as error:
-        raise ValueError(f"image refused: {error}") from None
-    except (OSError, SyntaxError) as error:  # truncated or corrupt files
-        raise ValueError(f"could not decode image (truncated or corrupt?): {error}") from None
+    _check_ico(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # before open: TIFF and EXIF warn while reading headers
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                _check_pixels(image.width, image.height, image.format)
+                if image.format == "JPEG":
+                    _check_jpeg_scans(data)
+                    image.draft(image.mode, _reduced_size(image.size))  # decode at 1/2 .. 1/8
+                image.load()
+                return _as_array(_reduced(ImageOps.exif_transpose(image)))
+        except PixelLimitError:
+            raise
+        except UnidentifiedImageError:
+            raise ValueError(
+                "not a readable image: Pillow does not recognise the file format"
+            ) from None
+        except Image.DecompressionBombError as error:  # Pillow's own, larger limit
+            raise PixelLimitError(_pixel_refusal(_bomb_pixels(error), None, None)) from None
+        except MemoryError:
+            raise ValueError("could not decode image: out of memory") from None
+        except Exception as error:  # noqa: BLE001 - Pillow raises ~10 types for corrupt files
+            reason = f"{error}".splitlines()[0] if str(error) else type(error).__name__
+            raise ValueError(f"could not decode image (truncated or corrupt?): {reason}") from None
+
+
+class PixelLimitError(ValueError):
+    """An image over the pixel limits (one wording for every format and for Pillow's own)."""
+
+
+def _pixel_refusal(pixels: int, size: tuple[int, int] | None, fmt: str | None) -> str:
+    """The one wording: ``image is W×H pixels; the limit is N pixels``."""
+    limit = f"{MAX_JPEG_PIXELS if fmt == 'JPEG' else MAX_PIXELS:,} pixels"
+    if fmt is None:  # Pillow's own refusal does not say the format
+        limit = f"{MAX_PIXELS:,} pixels ({MAX_JPEG_PIXELS:,} for a JPEG)"
+    shape = f"{size[0]}×{size[1]} pixels" if size else f"{pixels:,} pixels"
+    return f"image is {shape}; the limit is {limit}"
+
+
+def _check_pixels(width: int, height: int, fmt: str | None) -> None:
+    limit = MAX_JPEG_PIXELS if fmt == "JPEG" else MAX_PIXELS
+    if width * height > limit:
+        raise PixelLimitError(_pixel_refusal(width * height, (width, height), fmt))
+
+
+def _bomb_pixels(error: Exception) -> int:
+    match = re.search(r"\((\d+) pixels\)", str(error))
+    return int(match.group(1)) if match else MAX_JPEG_PIXELS + 1
+
+
+def _check_ico(data: bytes) -> None:
+    """Refuse an ICO whose entries (BMP or embedded PNG) are over ``MAX_PIXELS``, from the bytes:
+    Pillow's ICO reader decodes the largest entry while opening the file."""
+    if not data.startswith(b"\x00\x00\x01\x00") or len(data) < 6:
+        return
+    (count,) = struct.unpack_from("<H", data, 4)
+    for index in range(count):
+        entry = 6 + 16 * index
+        if entry + 16 > len(data):
+            return  # Pillow refuses the truncated directory itself
+        width, height = data[entry] or 256, data[entry + 1] or 256
+        (offset,) = struct.unpack_from("<I", data, entry + 12)
+        if data[offset : offset + 8] == b"\x89PNG\r\n\x1a\n" and offset + 24 <= len(data):
+            width, height = struct.unpack_from(">II", data, offset + 16)  # the PNG's IHDR
+        _check_pixels(width, height, "ICO")
+
+
+def _as_array(image: Image.Image) -> np.ndarray:
+    """A decoded image in a mode ``to_rgb_uint8`` takes (16-bit and float kept as numbers)."""
+    if image.mode == "P":
+        image = image.convert("RGBA")
+    if image.mode in ("I;16", "I;16B", "I;16L"):
+        return np.asarray(image).astype(np.uint16)
+    if image.mode in ("I", "F"):
+        return np.asarray(image, dtype=np.float64)
+    if image.mode not in ("L", "RGB", "RGBA", "1"):
+        image = image.convert("RGB")
+    return np.asarray(image)
 
 
 def check_file_size(n_bytes: int) -> None:
@@ -129,6 +182,22 @@ def check_file_size(n_bytes: int) -> None:
         raise ValueError(
             f"image file is {n_bytes / 2**20:.1f} MiB; the limit is {MAX_BYTES // 2**20} MiB"
         )
+
+
+@contextmanager
+def quiet_native_stderr():
+    """Silence file descriptor 2 for the block: libtiff and other C decoders print their own
+    lines there, which no Python warning filter reaches. Process-wide, so for command-line tools
+    only (a server's other threads would lose their stderr meanwhile)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as sink:
+            os.dup2(sink.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _reduced_size(size: tuple[int, int]) -> tuple[int, int]:

@@ -70,23 +70,27 @@ def _ticks(scale: Scale) -> tuple[str, str, str]:
 def colourbar(
     title: str, scale: Scale, palette: str = DEFAULT_PALETTE, width: int = 320
 ) -> Image.Image:
-    """A colour bar: ``title`` above, the palette from −1 to +1, the values at both ends and 0.
+    """A colour bar: ``title`` above (wrapped), the palette from −1 to +1, the values at both
+    ends and at 0, and which end is for / against the class.
 
     The ends are ``−scale.negative`` and ``+scale.positive`` (for ``signed_max`` each half has
     its own length, so the ticks show where each sign's maximum sits)."""
     small = font(CAPTION_SIZE)
     line = CAPTION_SIZE + 4
-    sheet = Image.new("RGB", (width, 3 * line + BAR_HEIGHT + 2), "white")
+    titles = _paragraph(title, width, small)
+    top = line * len(titles)
+    sheet = Image.new("RGB", (width, top + 2 * line + BAR_HEIGHT + 2), "white")
     draw = ImageDraw.Draw(sheet)
-    draw.text((0, 0), _fit(title, width, small), fill="black", font=small)
+    for index, text in enumerate(titles):
+        draw.text((0, index * line), _fit(text, width, small), fill="black", font=small)
     strip = to_uint8(diverging(np.linspace(-1.0, 1.0, width - 2), palette))  # (W, 3)
     bar = Image.fromarray(np.repeat(strip[None], BAR_HEIGHT, axis=0))  # (BAR_HEIGHT, W, 3)
-    sheet.paste(bar, (1, line))
-    draw.rectangle([0, line - 1, width - 1, line + BAR_HEIGHT], outline="black")
+    sheet.paste(bar, (1, top))
+    draw.rectangle([0, top - 1, width - 1, top + BAR_HEIGHT], outline="black")
     places = zip(("la", "ma", "ra"), (0, width // 2, width - 1), _ticks(scale), strict=True)
     for anchor, x, text in places:
-        draw.text((x, line + BAR_HEIGHT + 2), text, fill="black", font=small, anchor=anchor)
-    words = line * 2 + BAR_HEIGHT + 2
+        draw.text((x, top + BAR_HEIGHT + 2), text, fill="black", font=small, anchor=anchor)
+    words = top + line + BAR_HEIGHT + 2
     draw.text((0, words), "← against the class", fill="black", font=small)
     draw.text((width - 1, words), "for the class →", fill="black", font=small, anchor="ra")
     return sheet
@@ -100,8 +104,9 @@ def _fit(text: str, width: int, face: ImageFont.FreeTypeFont) -> str:
 
 
 def _paragraph(text: str, width: int, face) -> list[str]:
+    """``text`` wrapped at spaces into lines of about ``width`` pixels."""
     per_line = max(int(width / face.getlength("n")), 10)
-    return textwrap.wrap(text, per_line)
+    return textwrap.wrap(text, per_line) or [""]
 
 
 def grid_png(

@@ -44,7 +44,8 @@ def hover_figure(panels, columns: int = 4, title: str = "") -> go.Figure:
     figure.update_layout(
         title=title or None,
         height=rows * TILE + (60 if title else 30),
-        margin={"l": 4, "r": 4, "t": 50 if title else 24, "b": 4},
+        margin={"l": 4, "r": 30, "t": 50 if title else 24, "b": 4},
+        modebar={"orientation": "v"},  # on the right edge, off the subplot titles
     )
     return figure
 

@@ -173,7 +173,8 @@ def hover_maps(panels, key: str = "panels", context: str = "") -> None:
     """The maps again, interactive: hovering a pixel shows the map's value there."""
     if not any(getattr(p, "values", None) is not None for p in panels):
         return
-    with st.expander("Hover values: read the number under the cursor"):
+    of = f" of {context}" if context else ""
+    with st.expander(f"Hover values{of}: read the number under the cursor"):
         st.plotly_chart(
             hover_figure(panels),
             key=f"hover_{key}",

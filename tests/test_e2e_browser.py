@@ -79,3 +79,31 @@ def test_real_uploads_in_chromium(tmp_path):
         wait_for_panels(page, EXPLAIN_PANELS, timeout_ms=120_000)
         assert page.locator(ERRORS).count() == 0, page.locator(ERRORS).all_inner_texts()
         _save(page, tmp_path, "upload.png")
+
+
+def test_standard_vs_robust_colour_bar_alt_texts_and_hover_values(tmp_path):
+    """Issue 18: one colour bar per kind of map shared by both models, with its numbers; an alt
+    text on every image naming method, model and prediction; hovering a map shows its value."""
+    with streamlit_server() as base, chromium_page(1440, 900) as page:
+        page.goto(f"{base}/Standard_vs_Robust?shape=02_dark_on_light_triangle")
+        wait_for_panels(page, 14, timeout_ms=300_000)  # 2 rows of 6 tiles + 2 colour bars
+        assert page.locator(ERRORS).count() == 0, page.locator(ERRORS).all_inner_texts()
+        alts = page.locator(PANEL).locator("img").evaluate_all("images => images.map(i => i.alt)")
+        assert all(alts), alts
+        for model in ("shapes-standard", "shapes-robust"):
+            assert any(a.startswith("BIG heatmap (model " + model) for a in alts), alts
+        bars = [a for a in alts if a.startswith("Colour bar")]
+        assert [b.split(":")[0] for b in bars] == [
+            "Colour bar for gradient maps",
+            "Colour bar for attribution maps",
+        ]
+        assert all("±" in b and "red = pushes towards" in b for b in bars), bars
+        page.get_by_text("Hover values of shapes-robust").click()
+        image = page.locator(".js-plotly-plot").last.locator("image").first
+        image.scroll_into_view_if_needed()
+        box = image.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_selector(".hovertext", timeout=10_000)
+        hover = page.locator(".hovertext").first.text_content()
+        assert "SM" in hover and "value" in hover, hover
+        _save(page, tmp_path, "compare_hover.png")

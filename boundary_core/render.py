@@ -249,7 +249,8 @@ def panel_images(
         values = map_values(attribution, style)
         scale = map_scale(values, style) if style.scale == "map" else scales[kind(name)]
         delta = summary["methods"].get(name, {}).get("completeness_delta")
-        caption = label(name) + (f" · Δ {delta:+.3f}" if delta is not None and deltas else "")
+        signed = f" · Δ {delta:+.3f}".replace("-", "−") if delta is not None and deltas else ""
+        caption = label(name) + signed
         alt = _map_alt(name, values, scale, context, style.palette)
         panels.append(
             Panel(

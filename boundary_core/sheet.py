@@ -131,7 +131,7 @@ def grid_png(
     bars = [colourbar(text, scale, palette, min(sheet_width, 360)) for text, scale in keys]
     legend_lines = _paragraph(legend, sheet_width - 8, caption_face) if legend else []
     top = TITLE_SIZE + 10 if title else 0
-    height = top + rows * tile_height + sum(bar.height + 6 for bar in bars)
+    height = top + rows * tile_height + 6 + sum(bar.height + 6 for bar in bars)
     height += len(legend_lines) * line + (6 if legend_lines else 0)
     sheet = Image.new("RGB", (sheet_width, height), "white")
     draw = ImageDraw.Draw(sheet)
@@ -142,7 +142,7 @@ def grid_png(
         sheet.paste(upscale(rgb, width, box, distractor_box), (left, y))
         text = _fit(caption, width - 6, caption_face)
         draw.text((left + 3, y + width + 3), text, fill="black", font=caption_face)
-    y = top + rows * tile_height
+    y = top + rows * tile_height + 6
     for bar in bars:
         sheet.paste(bar, (4, y + 2))
         y += bar.height + 6

@@ -68,7 +68,7 @@ with friendly_errors("the explanation"):
         cells = tile_cells(count, 6)
     result = explain_live(request, cells, style, picture, place)
 
-    with head.container():
+    with head.container(key="tiles_headline"):  # two metrics a row on a phone
         headline(result)
     panels = panel_images(result, style)
     fill_cells(cells, panels, picture, amplification(result))

@@ -8,7 +8,6 @@ from ui.compare import alignment_table, download_prompt, figure3_grid
 from ui.compute import preset_note
 from ui.controls import (
     device_caption,
-    heatmap_controls,
     image_controls,
     pair_controls,
     search_controls,
@@ -16,7 +15,7 @@ from ui.controls import (
 )
 from ui.layout import phone_layout
 from ui.state import app_navigation, friendly_errors
-from ui.views import explain
+from ui.views import explain, style_controls
 
 st.set_page_config(page_title="Standard vs Robust · Boundary Attribution Explorer", layout="wide")
 app_navigation()
@@ -40,7 +39,7 @@ with friendly_errors("the comparison"):
         )
         choice = image_controls(domains, fixed_model=pair[0])
         preset, steps = search_controls()
-        style = heatmap_controls()
+        style = style_controls(2)
     share()
     device_caption()
     download_prompt(pair)

@@ -4,11 +4,11 @@ region to test what a map claims."""
 import streamlit as st
 
 from ui.compare import baseline_row
-from ui.controls import device_caption, heatmap_controls, image_controls, search_controls, share
+from ui.controls import device_caption, image_controls, search_controls, share
 from ui.counterfactual import counterfactual_view, erase_controls
 from ui.layout import phone_layout
 from ui.state import app_navigation, friendly_errors
-from ui.views import explain
+from ui.views import explain, style_controls
 
 st.set_page_config(
     page_title="Baselines & Counterfactuals · Boundary Attribution Explorer", layout="wide"
@@ -21,7 +21,7 @@ with friendly_errors("this view"):
     with st.sidebar:
         choice = image_controls()
         preset, steps = search_controls()
-        style = heatmap_controls()
+        style = style_controls()
     device_caption()
     picture = choice.picture_or_stop("Upload an image, or pick a gallery.")
     result = explain(choice.model, picture, preset, steps, ("black", "white"))

@@ -4,11 +4,11 @@ import streamlit as st
 
 from boundary_core.models import get_spec, ladders
 from ui.compare import download_buttons
-from ui.controls import device_caption, heatmap_controls, image_controls, search_controls, share
+from ui.controls import device_caption, image_controls, search_controls, share
 from ui.ladder import ladder_view
 from ui.layout import phone_layout
 from ui.state import app_navigation, friendly_errors, init
-from ui.views import explain
+from ui.views import explain, style_controls
 
 st.set_page_config(page_title="Robustness Ladder · Boundary Attribution Explorer", layout="wide")
 app_navigation()
@@ -35,7 +35,7 @@ with friendly_errors("the ladder"):
             domains = ("shapes", "upload") if dataset == "shapes64" else ("photos", "upload")
             choice = image_controls(domains, fixed_model=ready[0])
         preset, steps = search_controls()
-        style = heatmap_controls()
+        style = style_controls(len(rungs))
     share(keys=("family", "domain", "photo", "shape", "preset", "steps", "style", "blur", "alpha"))
     device_caption()
     download_buttons([name for name in rungs if name not in ready])

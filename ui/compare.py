@@ -13,6 +13,7 @@ from ui.sources import Picture
 from ui.views import colour_bars, hover_maps, tile
 
 FIGURE3 = ("sm", "bsm", "ig_black", "big")  # the paper's Figure 3/4 columns
+SAME = 0.02  # 1 − cos differences below this are called "about as close", not a finding
 
 
 def download_prompt(names) -> None:
@@ -135,13 +136,18 @@ def alignment_sentences(numbers: dict[str, dict], where: str = "for this image")
         if None in cos:
             lines.append(f"- **{name}**: not available {where} (a map is missing).")
             continue
-        closer = cos[1] < cos[0]
-        verdict = (
-            "closer in direction on the robust model, as the paper claims"
-            if closer
-            else "**farther** in direction on the robust model: the paper's claim does not "
-            f"hold {where}"
-        )
+        change = cos[0] - cos[1]  # > 0: the robust model's maps are closer
+        if abs(change) < SAME:
+            verdict = (
+                f"about as close in direction on both models (they differ by {abs(change):.3f})"
+            )
+        elif change > 0:
+            verdict = "closer in direction on the robust model, as the paper claims"
+        else:
+            verdict = (
+                "**farther** in direction on the robust model: the paper's claim does not "
+                f"hold {where}"
+            )
         text = (
             f"- **{name}**: 1 − cos is {cos[0]:.3f} on `{standard}` and {cos[1]:.3f} on "
             f"`{robust}`, so {label(first)} is, to {label(second)}, {verdict}."

@@ -172,7 +172,8 @@ def compare_boundary(result: dict, picture: Picture) -> None:
     summary = result["summary"]
     st.subheader("x against x′")
     init("blend", 1.0, kind=lambda v: min(max(float(v), 0.0), 1.0))
-    left, right = st.columns(2)
+    with st.container(key="tiles_boundary"):  # side by side on a phone too
+        left, right = st.columns(2)
     with left:
         t = st.slider(
             "t: show (1 − t)·x + t·x′",

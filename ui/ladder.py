@@ -10,8 +10,9 @@ import streamlit as st
 from boundary_core.methods import ALIGNMENT_PAIRS, alignment_of
 from boundary_core.models import get_spec
 from ui.compare import FIGURE3, row_label, tile_row, tiles
-from ui.panels import HeatmapStyle
+from ui.panels import HeatmapStyle, shared_scales
 from ui.sources import Picture
+from ui.views import colour_bars
 
 PAIRS = ("sm_bsm", "ig_big")
 
@@ -76,9 +77,19 @@ def ladder_sentences(frame: pd.DataFrame) -> str:
 
 def ladder_view(results: dict[str, dict], picture: Picture, style: HeatmapStyle) -> None:
     """Rows of input, SM, BSM, IG, BIG, x′ per model, then the alignment table and curves."""
+    scales = shared_scales(results.values(), style, FIGURE3) if style.scale == "models" else None
+    rows = {}
     for name, result in results.items():
         st.markdown(f"ε = {get_spec(name).epsilon:g} · " + row_label(name, result))
-        tile_row(tiles(result, FIGURE3, style, picture), picture, 6, key=f"tiles_{name}")
+        rows[name] = tiles(result, FIGURE3, style, picture, scales=scales)
+        tile_row(rows[name], picture, 6, key=f"tiles_{name}")
+        if scales is None:
+            colour_bars(rows[name])
+    if scales is not None:
+        colour_bars(
+            [panel for panels in rows.values() for panel in panels],
+            "Colour scale shared by every model of the ladder:",
+        )
     frame = ladder_frame(results)
     st.subheader("Alignment against ε (this image)")
     st.dataframe(frame.style.format("{:.3f}", na_rep="–"), width="stretch")

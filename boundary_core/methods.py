@@ -52,6 +52,40 @@ DEFAULT_SETTINGS = Settings()
 
 
 @dataclass(frozen=True)
+class SettingsPreset:
+    """A named attribution budget a front can offer, saying what it changes."""
+
+    name: str
+    label: str
+    description: str
+    settings: Settings
+
+
+# The paper's counts make AGI alone cost minutes on a CPU at 224² (20 classes × 20 steps, each a
+# forward and two backward passes). The light budget is never applied silently: a front names it.
+SETTINGS_PRESETS: dict[str, SettingsPreset] = {
+    preset.name: preset
+    for preset in (
+        SettingsPreset(
+            "paper",
+            "Paper budget",
+            "The paper's counts (App. B.3): IG and BIG 20 steps, SmoothGrad 50 samples, AGI 20 "
+            "false classes × 20 steps.",
+            DEFAULT_SETTINGS,
+        ),
+        SettingsPreset(
+            "light",
+            "Light budget (large inputs on a CPU)",
+            "SmoothGrad 20 samples and AGI 10 false classes × 10 steps instead of 50 and "
+            "20 × 20; every other map as in the paper. About 4× less work for AGI; see "
+            "BENCHMARKS.md (budgets) for how much the two maps change.",
+            Settings(sg_samples=20, agi_classes=10, agi_steps=10),
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
 class MethodInput:
     """What a method's ``compute`` receives: ``x (B, C, H, W)``, ``target (B,)``, and the
     boundary points ``(B, C, H, W)`` for the methods that need them (``None`` otherwise)."""

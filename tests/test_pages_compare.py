@@ -150,3 +150,65 @@ def test_standard_vs_robust_lists_only_models_of_the_same_dataset():
     robust = next(s for s in app.selectbox if s.key == "robust")
     assert robust.options and all(o.startswith("cifar10-") for o in robust.options)
     assert robust.value.startswith("cifar10-resnet50-l2-0.5")
+
+
+def test_the_page_says_what_its_own_numbers_show():
+    """The sentence under the table is written from this image's numbers: 'farther' exactly
+    when the robust model's 1 − cos is larger by more than SAME, 'closer' when smaller."""
+    from ui.compare import SAME
+
+    app = AppTest.from_file(str(PAGES / "2_Standard_vs_Robust.py"), default_timeout=TIMEOUT)
+    app.query_params["shape"] = "00_dark_on_light_cross"
+    app.run()
+    assert not app.exception, app.exception
+    frame = app.dataframe[0].value.replace("–", "nan").astype(float)
+    text = next(m.value for m in app.markdown if m.value.startswith("**What these numbers"))
+    for pair, row in (("SM–BSM", "1 − cos(SM, BSM)"), ("IG–BIG", "1 − cos(IG, BIG)")):
+        standard, robust = frame.loc[row]
+        line = next(line for line in text.splitlines() if line.startswith(f"- **{pair}**"))
+        assert f"{standard:.3f} on `shapes-standard` and {robust:.3f}" in line, line
+        if robust - standard > SAME + 1e-3:
+            assert "**farther**" in line and "does not hold" in line, line
+        elif standard - robust > SAME + 1e-3:
+            assert "closer in direction on the robust model" in line, line
+
+
+@pytest.mark.parametrize(
+    "standard, robust, expected",
+    [
+        (0.265, 0.593, "**farther**"),
+        (0.593, 0.265, "closer in direction on the robust model, as the paper claims"),
+        (0.500, 0.510, "about as close"),
+    ],
+)
+def test_alignment_sentence_follows_the_numbers(standard, robust, expected):
+    from ui.compare import alignment_sentences
+
+    numbers = {
+        "std": {"sm_bsm_cosine": standard, "sm_bsm_l2": 2.0, "ig_big_cosine": None},
+        "rob": {"sm_bsm_cosine": robust, "sm_bsm_l2": 1.0, "ig_big_cosine": 0.1},
+    }
+    lines = alignment_sentences(numbers).splitlines()
+    assert expected in lines[0] and "Raw ℓ2 falls from 2 to 1" in lines[0]
+    assert "not available" in lines[1]  # a missing number is said, not guessed
+
+
+def test_preset_note_names_the_farther_search():
+    import ui.compute as compute
+
+    compute.clear_caches()
+    image = np.zeros((3, 4, 4), np.float32)
+
+    def store(preset: str, distance: float) -> None:
+        record = {"found": np.array([True]), "distance": np.array([distance])}
+        key = compute.image_key(image)
+        compute.cached_search("m", key, image, preset, None, compute.SEED, _record=record)
+
+    assert compute.preset_note("m", image, "fast", None) is None  # nothing searched yet
+    store("fast", 0.31)
+    assert compute.preset_note("m", image, "fast", None) is None  # only one preset ran
+    store("paper", 0.52)
+    for preset in ("fast", "paper"):
+        note = compute.preset_note("m", image, preset, None)
+        assert "The **paper** preset found a farther x′ than the fast one" in note, note
+        assert "0.5200 against 0.3100" in note

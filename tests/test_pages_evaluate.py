@@ -60,3 +60,25 @@ def test_gt_loc_figure_draws_each_methods_shipped_curve(blurred):
         assert list(trace.x) == curve["percentiles"] and list(trace.y) == curve["gt_loc"]
         assert all(0 <= y <= 1 for y in trace.y)
     assert ("blur" in figure.layout.title.text) == blurred
+
+
+def test_metrics_are_explained_and_the_shipped_numbers_are_read_out():
+    from boundary_core.metrics import METRICS
+    from ui.compare import SAME
+
+    summaries = shipped_summaries()
+    app = AppTest.from_file(PAGE, default_timeout=180).run()
+    assert not app.exception, app.exception
+    glossary = app.expander[0].markdown[0].value
+    for metric in METRICS.values():
+        better = "higher is better" if metric.higher_is_better else "lower is better"
+        assert f"**{metric.label}** ({better}): {metric.definition}" in glossary
+    assert "apgd-ce" in glossary and "ddn" in glossary and "training unknown" in glossary
+    text = next(m.value for m in app.markdown if m.value.startswith("**What these numbers"))
+    (standard, low), (robust, high) = summaries.items()
+    for pair in ("sm_bsm", "ig_big"):
+        a = low["alignment"][f"{pair}_cosine"]["mean"]
+        b = high["alignment"][f"{pair}_cosine"]["mean"]
+        line = next(line for line in text.splitlines() if f"{a:.3f} on `{standard}`" in line)
+        assert f"{b:.3f} on `{robust}`" in line
+        assert ("**farther**" in line) == (b - a >= SAME), line

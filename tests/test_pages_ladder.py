@@ -48,3 +48,22 @@ def test_imagenet_ladder_offline_offers_downloads(monkeypatch, tmp_path):
     labels = [button.label for button in app.button]
     assert labels == [f"Download {name}" for name in ladders()["imagenet-resnet50-l2"]]
     assert any("No model of this family" in info.value for info in app.info)
+
+
+def test_ladder_sentence_follows_the_numbers():
+    import pandas as pd
+
+    from ui.ladder import ladder_sentences
+
+    frame = pd.DataFrame(
+        {
+            "ε": [2.0, 0.0, 1.0],
+            "SM–BSM 1−cos": [0.6, 0.3, 0.2],  # rises overall, not steadily
+            "IG–BIG 1−cos": [0.1, 0.9, 0.5],  # falls steadily
+        },
+        index=["b", "a", "c"],
+    )
+    sm, ig = ladder_sentences(frame).splitlines()
+    assert "from 0.300 (ε = 0) to 0.600 (ε = 2), not steadily: it **rises**, not as" in sm
+    assert "from 0.900 (ε = 0) to 0.100 (ε = 2): it falls, as the paper claims." in ig
+    assert ladder_sentences(frame.iloc[:1]) == ""  # one model: nothing to compare

@@ -66,11 +66,11 @@ def ladder_sentences(frame: pd.DataFrame) -> str:
             continue
         low, high = ordered.loc[values.index[0], "ε"], ordered.loc[values.index[-1], "ε"]
         first, last = values.iloc[0], values.iloc[-1]
-        verdict = "falls, as the paper claims" if last < first else "**rises**: not as claimed"
+        verdict = "falls, as the paper claims" if last < first else "**rises**, not as claimed"
         steady = values.is_monotonic_decreasing or values.is_monotonic_increasing
         lines.append(
-            f"- **{name}** on this image: 1 − cos {verdict} from {first:.3f} (ε = {low:g}) to "
-            f"{last:.3f} (ε = {high:g}){'' if steady else ', not steadily'}."
+            f"- **{name}** on this image: 1 − cos goes from {first:.3f} (ε = {low:g}) to "
+            f"{last:.3f} (ε = {high:g}){'' if steady else ', not steadily'}: it {verdict}."
         )
     return "\n".join(lines)
 

@@ -78,7 +78,9 @@ class Scale:
 def own_scale(values) -> Scale:
     """``signed_max``'s scale: each sign to its own maximum (TruLens ``"signed_max"``)."""
     values = as_array(values)
-    return Scale(float(max(-values.min(initial=0.0), 0.0)), float(max(values.max(initial=0.0), 0)))
+    return Scale(
+        max(0.0, -float(values.min(initial=0.0))), max(0.0, float(values.max(initial=0.0)))
+    )
 
 
 def shared_scale(maps) -> Scale:

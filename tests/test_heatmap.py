@@ -204,6 +204,7 @@ def test_shared_scale_keeps_magnitudes_and_own_scale_is_signed_max():
     np.testing.assert_allclose(normalise(weak, scale), weak / 9.39)  # faint, as it should be
     np.testing.assert_allclose(normalise(strong, scale), strong / 9.39)
     assert own_scale(strong) == Scale(3.0, 9.39) and not own_scale(strong).shared
+    assert str(own_scale(np.array([1.0, 0.0])).negative) == "0.0"  # not −0.0 ("−−0" on a bar)
     np.testing.assert_allclose(normalise(weak, own_scale(weak)), signed_max(weak))
     np.testing.assert_allclose(normalise(weak, own_scale(weak)), [[1.0, -1.0], [0.0, 0.0]])
     # values beyond a scale clip; a sign the scale lacks draws as 0

@@ -160,13 +160,15 @@ def colour_bars(panels, title: str = "") -> None:
     palette = next(p.palette for p in panels if getattr(p, "scale", None) is not None)
     if title:
         st.markdown(title)
-    row = st.columns(min(len(keys), 3))
-    for index, (text, scale) in enumerate(keys):
-        alt = (
-            f"Colour bar for {text}: {scale_text(scale)}; {sign_text(palette)}. "
-            f"Palette {PALETTES[palette][0]}."
-        )
-        row[index % len(row)].image(colourbar(text, scale, palette), alt=alt, width="content")
+    per_row = min(len(keys), 3)
+    for start in range(0, len(keys), per_row):  # row by row: reading order on a phone
+        row = st.columns(per_row)
+        for column, (text, scale) in zip(row, keys[start : start + per_row], strict=False):
+            alt = (
+                f"Colour bar for {text}: {scale_text(scale)}; {sign_text(palette)}. "
+                f"Palette {PALETTES[palette][0]}."
+            )
+            column.image(colourbar(text, scale, palette), alt=alt, width="content")
 
 
 def hover_maps(panels, key: str = "panels", context: str = "") -> None:

@@ -10,7 +10,7 @@ from boundary_core.toy.walk import closest_boundary_walk
 from ui.state import app_navigation, publish
 from ui.toy_controls import sidebar, take_click
 from ui.toy_figures import playground_figure
-from ui.toy_numbers import numbers
+from ui.toy_numbers import metrics, tables
 from ui.toy_state import KEYS, remember, restore
 from ui.toy_training import keep_playing, training_controls
 
@@ -77,7 +77,8 @@ with plot:
         "is the exact decision boundary. Arrows show directions only (SM at x, BSM and the "
         "segment normal at the exact closest boundary point x′); dotted paths mark where they "
         "cross regions. The green line is Guided IG's path; the discs on the IG path are IDGI's "
-        "weights (colour: the share of each piece's logit change given to x₁; size: the change). "
+        "weights (colour: the share of each piece's logit change given to x₁, from dark blue = "
+        "none to yellow = all; size: the change). "
         "Click the plot or use the sliders to move x."
         + (
             f" The dashed dark cyan line is the boundary of the net smoothed with σ = {sigma:g}, "
@@ -86,15 +87,8 @@ with plot:
             else ""
         )
     )
+    tables(explanation, search_distance, data.class_names, smooth)
 with side:
     summary = f"train accuracy {accuracy(model, data):.1%}; {len(exact.regions)} linear regions"
-    numbers(
-        explanation,
-        search_distance,
-        visited,
-        len(exact.regions),
-        summary,
-        data.class_names,
-        smooth,
-    )
+    metrics(explanation, search_distance, visited, len(exact.regions), summary, data.class_names)
 keep_playing(settings["key"])

@@ -14,8 +14,32 @@ def test_home_page_runs_with_example_and_links():
     assert app.title[0].value == "Boundary Attribution Explorer"
     assert len(app.get("image")) == 1  # the standard-vs-robust BIG pair
     links = [link.proto.page for link in app.get("page_link")]
-    for page in ("Explain", "Standard_vs_Robust", "Baselines_and_Counterfactuals", "Evaluate"):
+    pages = ("Explain", "Standard_vs_Robust", "Baselines_and_Counterfactuals", "Evaluate")
+    for page in (*pages, "Toy_Playground", "Theory", "Robustness_Ladder"):
         assert any(page in link for link in links), (page, links)
+
+
+def test_home_figure_captions_are_text_from_its_facts():
+    """The tiles' captions drawn into the PNG are unreadable on a phone: the page writes them
+    as text, from big_pair.json, and shows the tiles without the drawn caption strip."""
+    import json
+
+    from PIL import Image
+
+    from boundary_core.paths import HOME_DIR
+    from ui.home import TILE, pair_captions, pair_row
+
+    facts = json.loads((HOME_DIR / "big_pair.json").read_text())
+    row = next(r for r in facts["per_image"] if r["image"] == facts["image"])
+    captions = pair_captions(facts)
+    assert len(captions) == 3 and captions[0].startswith("input: ")
+    for caption, (name, entry) in zip(captions[1:], list(row.items())[1:], strict=True):
+        assert caption == f"BIG, {name} (EG {entry['eg']:.2f})"
+    sheet = Image.open(HOME_DIR / "big_pair.png")
+    assert pair_row(sheet).size == (sheet.width, TILE) and sheet.height > TILE
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    image_caption = app.get("image")[0].proto.imgs[0].caption
+    assert all(caption in image_caption for caption in captions)
 
 
 def test_unexpected_errors_become_a_short_message():

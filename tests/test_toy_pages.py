@@ -52,7 +52,7 @@ def test_smoothing_draws_its_boundary_on_top_and_lists_its_numbers():
     assert not app.exception
     spec = json.loads(app.get("plotly_chart")[0].proto.spec)
     fills = [i for i, trace in enumerate(spec["data"]) if trace.get("fill") == "toself"]
-    name = "smoothed boundary, σ=0.2 (sampled grid)"
+    name = "smoothed boundary σ=0.2"
     index, trace = next((i, t) for i, t in enumerate(spec["data"]) if t.get("name") == name)
     assert trace["type"] == "scatter" and index > max(fills)  # drawn above every region fill
     assert trace["line"]["color"] == SMOOTHED_COLOUR and "smoothed" in app.caption[0].value
@@ -158,7 +158,7 @@ def test_playground_draws_the_guided_path_and_idgi_weights():
     app = AppTest.from_file(str(PAGES / "5_Toy_Playground.py"), default_timeout=60).run()
     assert not app.exception
     traces = {t["name"]: t for t in chart_traces(app.get("plotly_chart")[0])}
-    guided, idgi = traces["Guided IG path (baseline → x)"], traces["IDGI weights (IG path)"]
+    guided, idgi = traces["Guided IG path"], traces["IDGI weights"]
     query = (app.slider(key="toy_qx").value, app.slider(key="toy_qy").value)
     assert np.allclose([guided["x"][-1], guided["y"][-1]], query, atol=1e-6)  # ends at x
     # the figure builder draws exactly what the core computed: one marker per linear piece
@@ -169,7 +169,7 @@ def test_playground_draws_the_guided_path_and_idgi_weights():
     pieces = exact_idgi(explanation.ig_path, explanation.label)
     path = toy_guided_path(model, (0.1, 0.0), explanation.label, (0.0, 0.0))
     figure = playground_figure(geometry, data, explanation, guided=path, idgi=pieces)
-    markers = next(t for t in figure.data if t.name == "IDGI weights (IG path)")
+    markers = next(t for t in figure.data if t.name == "IDGI weights")
     assert len(markers.x) == len(pieces.logit_steps) == len(explanation.ig_path.t) - 1
     np.testing.assert_allclose(markers.marker.color, pieces.weights[:, 0])
     assert np.isclose(pieces.attribution.sum(), pieces.logit_steps.sum())  # IDGI completeness

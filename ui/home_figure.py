@@ -17,6 +17,7 @@ from boundary_core.heatmap import paper_overlay
 from boundary_core.metrics import energy_game
 from boundary_core.models import get_spec, load_model, shipped_pair
 from boundary_core.paths import HOME_DIR as OUT
+from ui.home import GAP, TILE
 from ui.panels import image_rgb, upscale
 from ui.sources import shapes_names, shapes_picture
 
@@ -43,7 +44,7 @@ def big_maps(name: str) -> dict:
     return row
 
 
-def pair_png(picture, row: dict, width: int = 256) -> Image.Image:
+def pair_png(picture, row: dict, width: int = TILE) -> Image.Image:
     """Three tiles: the image with its box, standard BIG, robust BIG; captions underneath."""
     tiles = [("input: " + picture.true_label, image_rgb(picture.image))]
     for model_name in PAIR:
@@ -54,10 +55,10 @@ def pair_png(picture, row: dict, width: int = 256) -> Image.Image:
                 paper_overlay(picture.image, entry["map"]),
             )
         )
-    sheet = Image.new("RGB", (len(tiles) * (width + 8), width + 24), "white")
+    sheet = Image.new("RGB", (len(tiles) * (width + GAP), width + 24), "white")
     draw = ImageDraw.Draw(sheet)
     for index, (caption, rgb) in enumerate(tiles):
-        left = index * (width + 8)
+        left = index * (width + GAP)
         sheet.paste(upscale(rgb, width, picture.box), (left, 0))
         draw.text((left + 4, width + 6), caption, fill="black")
     return sheet

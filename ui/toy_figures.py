@@ -15,6 +15,7 @@ from boundary_core.toy.smoothing import SampledGrid, SmoothingCurve
 
 CLASS_COLOURS = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40))
 SHADES = (0.55, 0.68, 0.8, 0.9)  # mix with white: one colour family per class, regions in shades
+BELOW = dict(orientation="h", yanchor="top", y=-0.2, x=0)  # a legend under the axes
 ARROW = 0.45  # drawn length of the SM / BSM / normal direction arrows, input units
 
 
@@ -127,7 +128,7 @@ def guided_path_trace(path) -> go.Scatter:
         x=path.points[:, 0],
         y=path.points[:, 1],
         mode="lines",
-        name="Guided IG path (baseline → x)",
+        name="Guided IG path",
         line=dict(color="seagreen", width=2.5),
         hovertemplate="guided path (%{x:.3f}, %{y:.3f})<extra></extra>",
     )
@@ -146,7 +147,7 @@ def idgi_weight_trace(idgi) -> go.Scatter:
         x=points[:, 0],
         y=points[:, 1],
         mode="markers",
-        name="IDGI weights (IG path)",
+        name="IDGI weights",
         customdata=np.column_stack([idgi.weights, idgi.logit_steps]),
         marker=dict(
             size=sizes,
@@ -155,7 +156,7 @@ def idgi_weight_trace(idgi) -> go.Scatter:
             cmax=1.0,
             colorscale="Cividis",
             line=dict(color="black", width=1),
-            colorbar=dict(title="share to x₁", len=0.4, y=0.2),
+            showscale=False,  # the caption names the scale: a bar costs a phone's width
         ),
         hovertemplate="IDGI: share to x₁ %{customdata[0]:.2f}, to x₂ %{customdata[1]:.2f}; "
         "logit change %{customdata[2]:+.3f}<extra></extra>",
@@ -239,7 +240,7 @@ def smoothed_boundary_trace(grid: SampledGrid, sigma: float) -> go.Scatter:
         mode="lines",
         line=dict(color=SMOOTHED_COLOUR, width=3.5, dash="dash"),
         hoverinfo="skip",
-        name=f"smoothed boundary, σ={sigma:g} (sampled grid)",
+        name=f"smoothed boundary σ={sigma:g}",
     )
 
 
@@ -270,14 +271,29 @@ def playground_figure(
     box = geometry.box
     figure = go.Figure(traces)
     figure.update_layout(
-        height=620,
+        height=560,
         margin=dict(l=10, r=10, t=10, b=10),
         clickmode="event+select",
-        xaxis=dict(range=box[:2], constrain="domain"),
+        # equal scales; the axis with room to spare shrinks, towards the legend's corner
+        xaxis=dict(range=box[:2], constrain="domain", constraintoward="left"),
         dragmode=False,
-        yaxis=dict(range=box[2:], scaleanchor="x", scaleratio=1),
+        yaxis=dict(
+            range=box[2:],
+            scaleanchor="x",
+            scaleratio=1,
+            constrain="domain",
+            constraintoward="bottom",
+        ),
         # below the plot: the modebar and Streamlit's toolbar sit at its top right
-        legend=dict(orientation="h", yanchor="top", y=-0.07, x=0),
+        legend=dict(
+            orientation="h",
+            yanchor="top",
+            y=-0.07,
+            x=0,
+            entrywidth=0.5,
+            entrywidthmode="fraction",
+            font=dict(size=10),
+        ),  # two entries a row, on a phone too
         plot_bgcolor="white",
     )
     return figure
@@ -307,10 +323,11 @@ def er_figure(scales, *, monte_carlo_samples: int = 20_000, seed: int = 0) -> go
             marker=dict(color=colour, size=6, symbol="circle-open"),
         )
     figure.update_layout(
-        height=380,
+        height=420,
         margin=dict(t=30, b=10),
         xaxis_title="pre-activation u",
         yaxis_title="E ReLU(u + s·ε)",
+        legend=BELOW,
     )
     return figure
 
@@ -328,21 +345,26 @@ def bound_figure(curve: OneLayerCurve) -> go.Figure:
         xaxis_type="log",
         xaxis_title="σ",
         yaxis_title="saliency gap",
+        legend=BELOW,
     )
     return figure
 
 
 def smoothing_figure(curve: SmoothingCurve) -> go.Figure:
     """Fig. 11 in 2-D: ‖SM − BSM‖ and cos(SM, BSM) of the smoothed net against σ."""
-    figure = make_subplots(
-        rows=1, cols=2, subplot_titles=("‖SM − BSM‖ (mean)", "cos(SM, BSM) (mean)")
+    figure = make_subplots(  # stacked, so each panel keeps the width of a phone
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.12,
+        subplot_titles=("‖SM − BSM‖ (mean)", "cos(SM, BSM) (mean)"),
     )
     figure.add_scatter(
         x=curve.sigmas, y=curve.distance, mode="lines+markers", row=1, col=1, name="‖SM − BSM‖"
     )
     figure.add_scatter(
-        x=curve.sigmas, y=curve.cosine, mode="lines+markers", row=1, col=2, name="cosine"
+        x=curve.sigmas, y=curve.cosine, mode="lines+markers", row=2, col=1, name="cosine"
     )
-    figure.update_xaxes(title_text="σ (0 = the net itself)")
-    figure.update_layout(height=340, margin=dict(t=40, b=10), showlegend=False)
+    figure.update_xaxes(title_text="σ (0 = the net itself)", row=2, col=1)
+    figure.update_layout(height=440, margin=dict(t=40, b=10), showlegend=False)
     return figure

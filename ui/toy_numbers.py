@@ -52,23 +52,18 @@ def comparison_table(
     }
 
 
-def numbers(
+def metrics(
     explanation: ToyExplanation,
     search_distance: float,
     visited: int,
     regions: int,
     summary: str,
     names,
-    smoothed: SmoothedQuery | None = None,
 ) -> None:
+    """Prediction, exact and searched distance, SM/BSM alignment of the net (the side panel)."""
     closest = explanation.boundary
     st.metric("prediction", names[explanation.label])
     st.caption(summary)
-    if smoothed is not None:
-        st.markdown("**The net and the smoothed net**")
-        st.dataframe(
-            comparison_table(explanation, search_distance, smoothed, names), hide_index=True
-        )
     if closest is None:
         st.warning("no decision boundary borders this class inside the box")
         return
@@ -89,5 +84,16 @@ def numbers(
         f"GeoCert-style walk opened {visited} of {regions} regions; BIG path crosses "
         f"{len(explanation.big_path)} regions."
     )
+
+
+def tables(
+    explanation: ToyExplanation, search_distance: float, names, smoothed: SmoothedQuery | None
+) -> None:
+    """The attribution table and, when σ > 0, the net beside its smoothed version."""
+    if smoothed is not None:
+        st.markdown("**The net and the smoothed net**")
+        st.dataframe(
+            comparison_table(explanation, search_distance, smoothed, names), hide_index=True
+        )
+    st.markdown("**Attributions of the predicted class** (rows: input x₁, x₂)")
     st.dataframe(attribution_table(explanation, smoothed), hide_index=True)
-    st.caption("Each column is a 2-D attribution: its x₁ and x₂ components (rows).")

@@ -63,17 +63,17 @@ def training_controls(key: tuple) -> TrainingRun:
     """Reset / Step / Play buttons, the epoch, and the loss curve; returns the run to show."""
     run = current_run(key)
     playing = st.session_state.get(PLAYING, False) and not run.done
-    reset, step, play = st.columns(3)
-    reset.button("Reset", on_click=_reset, args=(key,), help="a freshly initialised net")
+    buttons = st.container(horizontal=True)  # a row also on a phone (columns would stack)
+    buttons.button("Reset", on_click=_reset, args=(key,), help="a freshly initialised net")
     own = st.session_state.get(RUN) is not None and st.session_state[RUN][0] == key
-    step.button(
+    buttons.button(
         "Step",
         on_click=_step,
         args=(key,),
         disabled=not own or run.done,
         help=f"train {STEP_EPOCHS} epochs (after Reset)",
     )
-    play.button(
+    buttons.button(
         "Pause" if playing else "Play",
         on_click=_toggle_play,
         disabled=not own or run.done,

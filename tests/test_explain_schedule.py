@@ -144,3 +144,32 @@ def test_a_given_boundary_skips_the_search_and_gives_the_same_maps():
         torch.testing.assert_close(reused.attributions.maps[name], values)
     with pytest.raises(ValueError, match="shape"):
         explain_image(model, x[:, :32, :32], names, methods=methods, boundary=full.boundary)
+
+
+def test_a_failed_search_stops_the_worker_and_raises(monkeypatch):
+    """The worker waits for x′ before the maps that need it; when the search fails it must stop
+    (not wait for ever) and the error must reach the caller."""
+    import threading
+
+    import boundary_core.explain as explain
+
+    finished = threading.Event()
+    original = explain._work
+
+    def recording(schedule, model, x, targets, settings, main, progress=None):
+        parts = original(schedule, model, x, targets, settings, main, progress)
+        if not main:
+            finished.set()
+        return parts
+
+    def failing_search(*args, **kwargs):
+        raise RuntimeError("search broke")
+
+    monkeypatch.setattr(explain, "_work", recording)
+    monkeypatch.setattr(explain, "find_boundary", failing_search)
+    model = load_model("shapes-standard")
+    x = _gallery_image("06_distractor_arrow")
+    names = get_spec("shapes-standard").class_names
+    with pytest.raises(RuntimeError, match="search broke"):
+        explain_image(model, x, names, methods=("sm", "bsm", "big"), parallel=True)
+    assert finished.wait(timeout=60), "the worker is still waiting for a boundary point"

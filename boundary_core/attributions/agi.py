@@ -83,7 +83,7 @@ def sample_false_classes(target: Tensor, num_classes: int, k: int, seed: int) ->
 
     Each row's draw depends only on ``seed`` and its own label, never on the rest of the batch.
     """
-    rows = []
+    rows = []  # drawn on the CPU (the same draw on every device), moved to target's device
     for label in target.tolist():
         generator = torch.Generator().manual_seed(seed)
         others = torch.tensor([c for c in range(num_classes) if c != label])

@@ -43,7 +43,7 @@ def make_baseline(
         blurred = gaussian_filter(x.detach().cpu().numpy(), sigma=(0, 0, blur_sigma, blur_sigma))
         return torch.from_numpy(blurred).to(x.device, x.dtype)
     if kind == "noise":
-        generator = torch.Generator().manual_seed(seed)
+        generator = torch.Generator().manual_seed(seed)  # CPU: the same noise on every device
         return torch.rand(x.shape, generator=generator).to(x.device, x.dtype)
     if kind == "color":
         if len(color) != x.shape[1] or not all(0.0 <= c <= 1.0 for c in color):

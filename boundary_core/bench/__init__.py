@@ -26,6 +26,7 @@ BENCHMARKS = {
     "uploads": "boundary_core.bench.uploads",
     "resnet50": "boundary_core.bench.resnet50",
     "scale": "boundary_core.bench.scale",
+    "budgets": "boundary_core.bench.budgets",
 }
 
 

@@ -9,7 +9,6 @@ adding a method is one ``Method`` row here plus its function in ``boundary_core.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import torch
 from torch import Tensor, nn
 
 from boundary_core import attributions as attr
@@ -37,15 +36,18 @@ class Settings:
     guided_max_dist: float = defaults.GUIDED_MAX_DIST
     seed: int = 0
     # Images per forward pass for IG/BIG path points, SmoothGrad's noisy copies and AGI's paths;
-    # None: the device's default (defaults.CPU_BATCH_SIZE on a CPU, GPU_BATCH_SIZE elsewhere).
-    # Speed and memory only: the maps are the same up to float rounding.
+    # None: by pixels per pass, the device's default (defaults.CPU_PIXELS_PER_PASS: 2 images at
+    # 224², 98 at 32²). Speed and memory only: the maps are the same up to float rounding.
     batch_size: int | None = None
 
-    def images_per_pass(self, device: torch.device) -> int:
-        """``batch_size``, or the default of ``device``."""
+    def images_per_pass(self, x: Tensor) -> int:
+        """``batch_size``, or as many images of ``x (B, C, H, W)``'s size as the pixel budget
+        of its device allows (at least one)."""
         if self.batch_size is not None:
             return self.batch_size
-        return defaults.CPU_BATCH_SIZE if device.type == "cpu" else defaults.GPU_BATCH_SIZE
+        cpu = x.device.type == "cpu"
+        budget = defaults.CPU_PIXELS_PER_PASS if cpu else defaults.GPU_PIXELS_PER_PASS
+        return max(1, budget // (x.shape[-2] * x.shape[-1]))
 
 
 DEFAULT_SETTINGS = Settings()
@@ -135,7 +137,7 @@ def _ig(kind: str) -> Callable[[MethodInput], Computed]:
             given.target,
             baseline,
             steps=settings.ig_steps,
-            internal_batch_size=settings.images_per_pass(given.x.device),
+            internal_batch_size=settings.images_per_pass(given.x),
         )
 
     return compute
@@ -150,7 +152,7 @@ def _smoothgrad(given: MethodInput) -> Computed:
         samples=s.sg_samples,
         stdev=s.sg_stdev,
         seed=s.seed,
-        batch_size=s.images_per_pass(given.x.device),
+        batch_size=max(1, s.images_per_pass(given.x) // len(given.x)),  # noisy copies of x
     )
 
 
@@ -165,7 +167,7 @@ def _agi(given: MethodInput) -> Computed:
         step_size=s.agi_step_size,
         variant=s.agi_variant,
         seed=s.seed,
-        batch_size=s.images_per_pass(given.x.device),
+        batch_size=s.images_per_pass(given.x),
     )
 
 
@@ -177,7 +179,7 @@ def _big(given: MethodInput) -> Computed:
         given.boundary_point,
         given.target,
         steps=s.ig_steps,
-        internal_batch_size=s.images_per_pass(given.x.device),
+        internal_batch_size=s.images_per_pass(given.x),
     )
 
 

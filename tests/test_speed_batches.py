@@ -34,16 +34,27 @@ def case(tiny_cnn):
     return tiny_cnn, x, target, boundary
 
 
-def test_a_cpu_passes_at_most_its_default_batch(case):
+def test_a_cpu_passes_at_most_its_default_batch(case, monkeypatch):
     model, x, target, boundary = case
-    assert SETTINGS.images_per_pass(x.device) == defaults.CPU_BATCH_SIZE
-    assert Settings(batch_size=5).images_per_pass(x.device) == 5
+    # a pixel budget of two 8×8 images per pass on this CPU
+    monkeypatch.setattr(defaults, "CPU_PIXELS_PER_PASS", 2 * 8 * 8)
+    assert SETTINGS.images_per_pass(x) == 2
+    assert Settings(batch_size=5).images_per_pass(x) == 5
     sizes = _forward_batches(
         model, lambda: attribute_all(model, x, target, boundary, METHODS, SETTINGS)
     )
     # before: IG's 7 path points in one pass, 5 noisy copies in one pass, AGI's 3 paths at once
-    assert max(sizes) <= defaults.CPU_BATCH_SIZE < 3
-    assert Settings().images_per_pass(torch.device("cuda")) == defaults.GPU_BATCH_SIZE
+    assert max(sizes) == 2
+
+
+def test_the_default_follows_the_image_size_and_the_device():
+    """Two 224² images per pass on a CPU (cheapest per image there), many small ones (a pass
+    has a fixed cost), 25 at 224² on a GPU; never fewer than one."""
+    settings = Settings()
+    assert settings.images_per_pass(torch.zeros(1, 3, 224, 224)) == 2
+    assert settings.images_per_pass(torch.zeros(1, 3, 32, 32)) == 98
+    assert settings.images_per_pass(torch.zeros(1, 3, 1024, 1024)) == 1
+    assert settings.images_per_pass(torch.zeros(1, 3, 224, 224, device="meta")) == 25
 
 
 @pytest.mark.parametrize("batch_size", [1, 3, 64])

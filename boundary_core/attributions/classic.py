@@ -8,13 +8,7 @@ from captum.attr import DeepLift, InputXGradient, IntegratedGradients, NoiseTunn
 from torch import Tensor, nn
 from torch.overrides import TorchFunctionMode
 
-from boundary_core.attributions.defaults import (
-    GPU_BATCH_SIZE,
-    IG_METHOD,
-    IG_STEPS,
-    SG_SAMPLES,
-    SG_STDEV,
-)
+from boundary_core.attributions.defaults import IG_METHOD, IG_STEPS, SG_SAMPLES, SG_STDEV
 from boundary_core.attributions.private import PrivateCopy, private_copy
 from boundary_core.checks import require_finite, require_int
 
@@ -96,7 +90,7 @@ def smoothgrad(
     samples: int = SG_SAMPLES,
     stdev: float = SG_STDEV,
     seed: int = 0,
-    batch_size: int = GPU_BATCH_SIZE,
+    batch_size: int = SG_SAMPLES,
 ) -> Tensor:
     """SG = E_ε[∂f_target(x + ε)/∂x], ε ~ N(0, stdev²) in pixel units (Smilkov et al. 2017).
 

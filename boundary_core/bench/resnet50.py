@@ -220,7 +220,7 @@ def run(args) -> str:
     forward = {b: f for b, (f, _) in timing.items()}
     both = {b: fb for b, (_, fb) in timing.items()}
     loads = (load_before, os.getloadavg()[0])
-    return _report(args, device, runs, calls, forward, both, loads, once)
+    return _report(args, device, x, runs, calls, forward, both, loads, once)
 
 
 def _panel_rows(runs, calls, forward, both):
@@ -257,7 +257,7 @@ def _label(bucket: str) -> str:
     return f"{label} (light)" if light else label
 
 
-def _report(args, device, runs, calls, forward, both, loads, once) -> str:
+def _report(args, device, x, runs, calls, forward, both, loads, once) -> str:
     rows = _panel_rows(runs, calls, forward, both)
     by_name = {row[0]: row for row in rows}
     headline_serial = sum(by_name[b][1] for b in (PREDICT, SEARCH, *HEADLINE))
@@ -273,7 +273,7 @@ def _report(args, device, runs, calls, forward, both, loads, once) -> str:
         f"{s.sg_samples} samples, AGI {s.agi_classes} classes × {s.agi_steps} steps) and the "
         f"light budget `SETTINGS_PRESETS['light']` (SmoothGrad {light.sg_samples} samples, AGI "
         f"{light.agi_classes} × {light.agi_steps}; every other panel the same); "
-        f"{s.images_per_pass(device)} images per pass; search preset `fast`. Median of "
+        f"{s.images_per_pass(x[None])} images per pass; search preset `fast`. Median of "
         f"{args.repeats} run(s). 1-minute load average {loads[0]:.2f} before, {loads[1]:.2f} "
         f"after ({os.cpu_count()} cores).",
         "",

@@ -34,7 +34,8 @@ SCALE_HELP = (
     "BSM and one for the attribution maps IG, BIG, AGI, …, as their units differ) draw equal "
     "numbers in equal colours, so a weak map looks weak; 'across models' also compares the "
     "standard and robust rows. 'Per map' is the paper's signed_max: each sign of each map is "
-    "stretched to its own maximum (shapes only; the colour bars give each map's numbers)."
+    "stretched to its own maximum, so only shapes compare (the colour bars give each map's "
+    "numbers); in the captum style each map is clipped at its own 2% largest values."
 )
 PALETTE_HELP = "Red always means positive attribution (pushes towards the explained class)."
 

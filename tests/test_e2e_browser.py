@@ -17,6 +17,7 @@ from bench.app import (
     chromium_page,
     streamlit_server,
     wait_for_panels,
+    wait_until_idle,
 )
 
 pytestmark = pytest.mark.browser
@@ -79,6 +80,82 @@ def test_real_uploads_in_chromium(tmp_path):
         wait_for_panels(page, EXPLAIN_PANELS, timeout_ms=120_000)
         assert page.locator(ERRORS).count() == 0, page.locator(ERRORS).all_inner_texts()
         _save(page, tmp_path, "upload.png")
+
+
+def _search_cost(page) -> str:
+    """The headline's search cost: '<gradients> gradients, <seconds> s' of the stored search."""
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Search")
+    return metric.locator('[data-testid="stMetricDelta"]').inner_text()
+
+
+def _choose(page, label: str, option: str) -> None:
+    """Open the select box or multiselect labelled ``label`` and click ``option``."""
+    page.get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+
+
+def test_target_choice_and_a_new_baseline_reuse_the_search_in_chromium(tmp_path):
+    """Issue 18: a new IG baseline adds its panel and a new target class relabels every map,
+    both from the same stored boundary search (its cost line stays the same: no new search)."""
+    with streamlit_server() as base, chromium_page(1440, 900) as page:
+        page.goto(f"{base}/Explain?domain=shapes&shape=06_distractor_arrow&model=shapes-robust")
+        wait_for_panels(page, EXPLAIN_PANELS, timeout_ms=240_000)
+        cost = _search_cost(page)
+        _choose(page, "IG baselines", "IG (blur)")
+        page.wait_for_function(
+            "() => document.body.innerText.includes('IG (blur)')", timeout=120_000
+        )
+        wait_for_panels(page, EXPLAIN_PANELS + 1, timeout_ms=120_000)
+        assert "baselines=blur" in page.url
+        assert _search_cost(page) == cost  # the stored x′, not a new search
+        _choose(page, "Explain the class", "star")
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('img')).some("
+            "i => i.alt.includes(\"explaining 'star'\"))",
+            timeout=120_000,
+        )
+        wait_for_panels(page, EXPLAIN_PANELS + 1, timeout_ms=120_000)
+        assert "target=star" in page.url and _search_cost(page) == cost
+        alts = page.locator(PANEL).locator("img").evaluate_all("i => i.map(x => x.alt)")
+        maps = [a for a in alts if " heatmap (" in a]
+        assert maps and all("explaining 'star'" in a for a in maps), maps
+        assert page.locator(ERRORS).count() == 0, page.locator(ERRORS).all_inner_texts()
+        _save(page, tmp_path, "explain_target_star.png")
+
+
+def test_phone_layout_tiles_in_reading_order_and_tables_scroll(tmp_path):
+    """Issue 18, at 390 px: Explain's tiles two a row in panel order (not column by column),
+    and Evaluate's wide tables scroll sideways instead of being cut off."""
+    with streamlit_server() as base, chromium_page(390, 844) as page:
+        page.goto(f"{base}/Explain?domain=shapes&shape=06_distractor_arrow&model=shapes-robust")
+        wait_for_panels(page, EXPLAIN_PANELS, timeout_ms=240_000)
+        page.wait_for_function(  # the phone CSS applied: the second tile beside the first
+            "() => { const t = document.querySelectorAll('.st-key-tiles [data-testid=stImage]');"
+            " return t.length > 1 && t[0].getBoundingClientRect().top =="
+            " t[1].getBoundingClientRect().top; }",
+            timeout=60_000,
+        )
+        tiles = page.locator(".st-key-tiles").locator(PANEL)  # the Explain grid
+        boxes = tiles.evaluate_all(
+            "els => els.map(e => { const r = e.getBoundingClientRect(); "
+            "return [Math.round(r.top), Math.round(r.left), e.innerText]; })"
+        )
+        assert len(boxes) >= EXPLAIN_PANELS, boxes
+        assert boxes == sorted(boxes, key=lambda b: (b[0], b[1])), boxes  # reading order
+        assert len({top for top, _, _ in boxes}) == (len(boxes) + 1) // 2  # two a row
+        captions = [text for _, _, text in boxes]
+        assert captions[:2] == ["input", "SM"] and captions[2].startswith("IG (black)"), captions
+        _save(page, tmp_path, "explain_phone.png")
+        page.goto(f"{base}/Evaluate")
+        page.wait_for_selector("table", timeout=120_000)
+        wait_until_idle(page)
+        overflow = page.locator("[data-testid='stMarkdownContainer'] table").evaluate_all(
+            "ts => ts.map(t => [getComputedStyle(t).overflowX, t.scrollWidth > t.clientWidth])"
+        )
+        assert overflow and all(o == "auto" for o, _ in overflow), overflow
+        assert any(wide for _, wide in overflow)  # at least one table is wider than a phone
+        _save(page, tmp_path, "evaluate_phone.png")
 
 
 def test_standard_vs_robust_colour_bar_alt_texts_and_hover_values(tmp_path):

@@ -7,7 +7,9 @@ import torch
 from conftest import LinearTwoClass
 
 from boundary_core.search import PaperBudget, find_boundary
+from boundary_core.search.bisection import bisect_to_boundary, origin_of
 from boundary_core.search.ddn import margin_and_gradient
+from boundary_core.search.find import FAST_STEPS, FAST_TARGETS, RANKED_CLASSES
 from boundary_core.search.geometry import batch_norm_l2, logit_margin, project_l2, random_in_ball
 from boundary_core.search.pgd import pgd_l2
 
@@ -19,6 +21,26 @@ SMALL_BUDGET = PaperBudget(
     cw_binary_steps=2,
     apgd_steps=10,
 )
+
+
+class Recorder(torch.nn.Module):
+    """Wraps a model and records its own calls: forward rows, and backward rows through a tensor
+    hook on the output (one per row each time a gradient flows back through it)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model, self.forward_rows, self.backward_rows = model, 0, 0
+        self.training = model.training
+
+    def forward(self, x):
+        logits = self.model(x)
+        self.forward_rows += x.shape[0]
+        if logits.requires_grad:
+            logits.register_hook(self._backward)
+        return logits
+
+    def _backward(self, gradient):
+        self.backward_rows += gradient.shape[0]
 
 
 def linear_case(seed=0, batch=5):
@@ -58,8 +80,9 @@ def test_points_are_adversarial_and_in_bounds(tiny_cnn, images):
 def test_bisection_lands_just_across(tiny_cnn, images):
     result = find_boundary(tiny_cnn, images)
     found = result.found
-    # Stepping back toward x by 0.1% of the distance returns to the original class.
-    inside = images + (result.point - images) * 0.999
+    # Stepping back toward x by 0.5% of the distance returns to the original class (the segment
+    # search stops within 0.1% of the distance, at a margin of 1e-4 of the clean one past it).
+    inside = images + (result.point - images) * 0.995
     assert (tiny_cnn(inside[found]).argmax(1) == result.original_label[found]).all()
 
 
@@ -107,7 +130,9 @@ def test_unknown_preset_is_a_clear_error(tiny_cnn, images):
 
 def test_gradient_evals_accounting(tiny_cnn, images):
     result = find_boundary(tiny_cnn, images, steps=7)
-    assert (result.gradient_evals == 8).all()  # 7 DDN steps + 1 for the first-order radius
+    others = tiny_cnn(images).shape[1] - 1
+    ranked, targets = min(RANKED_CLASSES, others), min(FAST_TARGETS, others)
+    assert (result.gradient_evals == ranked + targets * 7).all()  # ranking + DDN per target
 
 
 def test_pgd_respects_ball_and_bounds(tiny_cnn, images):
@@ -165,7 +190,7 @@ def test_restarts_find_the_closer_boundary_the_gradient_misses():
     searched = find_boundary(TwoWalls(), x, bounds=None)  # 2-D input: restarts on by default
     assert torch.isclose(searched.distance[0], torch.tensor(0.05, dtype=torch.float64), rtol=0.01)
     assert searched.method == ("ddn-restart",)
-    assert (searched.gradient_evals == 51 + 8 * 50).all()
+    assert (searched.gradient_evals == 1 + (1 + 8) * FAST_STEPS).all()  # ranking + 9 runs
 
 
 def test_paper_preset_runs_on_float64_models():
@@ -190,22 +215,42 @@ class NearTie(torch.nn.Module):
         return torch.stack([zero, x[:, 0] - 0.01, -0.5 - 10.0 * x[:, 0]], dim=1)
 
 
-def test_first_order_step_finds_the_near_tie_the_cross_entropy_gradient_leads_away_from():
+def test_targeted_runs_find_the_near_tie_the_cross_entropy_gradient_leads_away_from():
     x = torch.zeros(1, 2, dtype=torch.float64)
     model = NearTie()
     p = model(x).softmax(1)[0]
     assert p[1] - 10 * p[2] < 0  # the premise: ∂CE/∂x₀ = p₁ − 10·p₂ < 0, so DDN heads to −x₀
     result = find_boundary(model, x, bounds=None, restarts=0)
     assert result.found.all() and result.label.tolist() == [1]
-    assert torch.isclose(result.distance[0], torch.tensor(0.01, dtype=torch.float64), rtol=1e-3)
-    assert result.method == ("first-order",)
-    assert (result.gradient_evals == 51).all()  # the step reuses the radius estimate's gradient
+    # 0.01 plus τ = 1e-5·(1 + max|logit|) past the boundary (the floor: the clean margin is tiny)
+    assert 0.01 < result.distance[0] < 0.01 + 1.5e-5 + 1e-5
+    assert result.method == ("ddn",)
 
 
-def test_first_order_step_alone_is_exact_on_a_linear_model():
+def test_two_targeted_steps_are_exact_on_a_linear_model():
+    """Step one checks x, step two the first-order point (a radius ×1.05 past the boundary); the
+    segment search then lands τ past the boundary, within 0.1% of the exact distance."""
     model, x, weight = linear_case()
-    result = find_boundary(model, x, steps=1)  # one DDN step only checks x itself: finds nothing
+    result = find_boundary(model, x, steps=2)
     exact = (x.flatten(1) @ weight.flatten() + model.bias).abs() / weight.norm()
-    assert result.found.all() and set(result.method) == {"first-order"}
-    assert torch.allclose(result.distance, exact, rtol=1e-4)
+    assert result.found.all() and set(result.method) == {"ddn"}
+    assert torch.allclose(result.distance, exact, rtol=1e-3)
+    assert (result.distance >= exact).all()  # across, never short of the boundary
     assert (model(result.point).argmax(1) != result.original_label).all()
+
+
+def test_segment_search_lands_a_margin_past_within_tolerance_on_a_linear_model():
+    """False position on a linear margin: the point has margin ≤ −τ and lies within the 0.1%
+    bracket tolerance of the exact −τ point, after a handful of forward passes (bisection from a
+    segment 5 units long would need ~20 to reach 0.1% of a distance of ~0.05)."""
+    model, x, weight = linear_case()
+    origin = origin_of(model, x)
+    sign = torch.where(origin.labels == 0, -1.0, 1.0)[:, None, None, None]  # towards the other
+    far = x + weight.expand_as(x) * sign / weight.norm() * 5.0  # 5 units along the normal
+    recorder = Recorder(model)
+    point = bisect_to_boundary(recorder, origin, far, bounds=None)
+    assert (logit_margin(model(point), origin.labels) <= -origin.tau).all()
+    exact = (origin.margin + origin.tau) / (2 * weight.norm())  # the margin is 2(w·x + b)
+    distance = batch_norm_l2(point - x)
+    assert (distance >= exact * (1 - 1e-6)).all() and (distance <= exact * (1 + 1e-3)).all()
+    assert recorder.forward_rows <= 8 * len(x)

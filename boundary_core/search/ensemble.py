@@ -9,7 +9,9 @@ Table 7's CIFAR-10 budgets, translated to pixel units. The authors' ε were in n
 - CW (foolbox ``L2CarliniWagnerAttack``): 100 steps, Adam step 1e-2, 5 binary-search steps.
 - AutoPGD (pyautoattack ``APGDAttack``, losses ce and dlr): 100 iterations at the ε of the sample's
   first successful rung (or the largest rung), so its ball is sized to the sample.
-Every candidate is tightened by bisection and re-checked; the closest adversarial point wins.
+Every candidate is tightened by the segment search and re-checked; the closest point wins.
+Gradients are counted where they happen (``counting.py``): CW is charged the steps it ran before
+stopping early, not its budget.
 """
 
 from dataclasses import dataclass
@@ -17,7 +19,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from boundary_core.search.bisection import bisect_to_boundary, closest, predict
+from boundary_core.search.bisection import Origin, bisect_to_boundary, closest, predict
+from boundary_core.search.counting import rows
 from boundary_core.search.geometry import Bounds
 from boundary_core.search.pgd import pgd_l2
 from boundary_core.search.result import BoundaryResult
@@ -43,9 +46,10 @@ def eps_ladder(budget: PaperBudget) -> list[float]:
 
 
 def pgd_ladder(
-    model, x, labels, best, budget, bounds, generator, progress
+    model, origin: Origin, best, budget, bounds, generator, progress
 ) -> tuple[BoundaryResult, Tensor]:
     """Run the ladder with early exit; returns the updated result and each sample's rung ε."""
+    x, labels = origin.x, origin.labels
     rung_eps = torch.full((x.shape[0],), float("nan"), device=x.device)
     active = torch.ones(x.shape[0], dtype=torch.bool, device=x.device)
     rungs = eps_ladder(budget)
@@ -54,28 +58,29 @@ def pgd_ladder(
             break
         progress(0.6 * step / len(rungs), f"PGD ε={eps:.3g} on {int(active.sum())} samples")
         index = active.nonzero().squeeze(1)
-        adversarial = pgd_l2(
-            model,
-            x[index],
-            labels[index],
-            eps=eps,
-            steps=budget.pgd_steps,
-            bounds=bounds,
-            generator=generator,
-        )
-        success = predict(model, adversarial) != labels[index]
-        candidate = torch.full_like(x, float("nan"))
-        candidate[index] = bisect_to_boundary(model, x[index], adversarial, labels[index])
-        evals = torch.zeros_like(best.gradient_evals)
-        evals[index] = budget.pgd_steps
-        best = closest(model, x, best, candidate, "pgd", evals)
+        with rows(model, index):
+            adversarial = pgd_l2(
+                model,
+                x[index],
+                labels[index],
+                eps=eps,
+                steps=budget.pgd_steps,
+                bounds=bounds,
+                generator=generator,
+            )
+            success = predict(model, adversarial) != labels[index]
+            candidate = torch.full_like(x, float("nan"))
+            candidate[index] = bisect_to_boundary(
+                model, origin.rows(index), adversarial, bounds=bounds
+            )
+        best = closest(model, origin, best, candidate, "pgd")
         rung_eps[index[success]] = eps
         active[index[success]] = False
     rung_eps[torch.isnan(rung_eps)] = rungs[-1]
     return best, rung_eps
 
 
-def carlini_wagner(model, x, labels, best, budget, bounds) -> BoundaryResult:
+def carlini_wagner(model, origin: Origin, best, budget, bounds) -> BoundaryResult:
     import foolbox as fb
 
     attack = fb.attacks.L2CarliniWagnerAttack(
@@ -87,9 +92,9 @@ def carlini_wagner(model, x, labels, best, budget, bounds) -> BoundaryResult:
         abort_early=True,
     )
     fmodel = fb.PyTorchModel(model, bounds=bounds)
-    raw, _, _ = attack(fmodel, x, labels, epsilons=None)
-    candidate = bisect_to_boundary(model, x, raw, labels)
-    return closest(model, x, best, candidate, "cw", budget.cw_steps * budget.cw_binary_steps)
+    raw, _, _ = attack(fmodel, origin.x, origin.labels, epsilons=None)
+    candidate = bisect_to_boundary(model, origin, raw, bounds=bounds)
+    return closest(model, origin, best, candidate, "cw")
 
 
 class _Float32Inputs(nn.Module):
@@ -103,13 +108,16 @@ class _Float32Inputs(nn.Module):
         return self.model(x.to(self.dtype)).float()
 
 
-def auto_pgd(model, x, labels, best, budget, rung_eps, seed, progress) -> BoundaryResult:
+def auto_pgd(
+    model, origin: Origin, best, budget, rung_eps, seed, bounds, progress
+) -> BoundaryResult:
     from pyautoattack.autopgd_base import APGDAttack
 
+    x, labels = origin.x, origin.labels
     attacked = model if x.dtype == torch.float32 else _Float32Inputs(model, x.dtype)
 
     for loss in ("ce", "dlr"):
-        if loss == "dlr" and model(x[:1]).shape[1] < 3:
+        if loss == "dlr" and origin.classes < 3:
             continue  # DLR needs at least three classes
         candidate = torch.full_like(x, float("nan"))
         for eps in rung_eps.unique().tolist():
@@ -124,16 +132,18 @@ def auto_pgd(model, x, labels, best, budget, rung_eps, seed, progress) -> Bounda
                 device=x.device,
                 seed=seed,
             )
-            adversarial = attack.perturb(x[index].float(), labels[index]).to(x.dtype)
-            candidate[index] = bisect_to_boundary(model, x[index], adversarial, labels[index])
-        best = closest(model, x, best, candidate, f"apgd-{loss}", budget.apgd_steps)
+            with rows(model, index):
+                adversarial = attack.perturb(x[index].float(), labels[index]).to(x.dtype)
+                candidate[index] = bisect_to_boundary(
+                    model, origin.rows(index), adversarial, bounds=bounds
+                )
+        best = closest(model, origin, best, candidate, f"apgd-{loss}")
     return best
 
 
 def paper_search(
     model: nn.Module,
-    x: Tensor,
-    labels: Tensor,
+    origin: Origin,
     best: BoundaryResult,
     *,
     bounds: Bounds,
@@ -144,8 +154,8 @@ def paper_search(
     """The paper's ensemble; ``bounds`` must be finite (foolbox and AutoPGD clamp to them)."""
     if bounds is None:
         raise ValueError("the paper preset needs finite input bounds (its attacks clamp to them)")
-    generator = torch.Generator(device=x.device).manual_seed(seed)
-    best, rung_eps = pgd_ladder(model, x, labels, best, budget, bounds, generator, progress)
+    generator = torch.Generator(device=origin.x.device).manual_seed(seed)
+    best, rung_eps = pgd_ladder(model, origin, best, budget, bounds, generator, progress)
     progress(0.6, "Carlini-Wagner")
-    best = carlini_wagner(model, x, labels, best, budget, bounds)
-    return auto_pgd(model, x, labels, best, budget, rung_eps, seed, progress)
+    best = carlini_wagner(model, origin, best, budget, bounds)
+    return auto_pgd(model, origin, best, budget, rung_eps, seed, bounds, progress)

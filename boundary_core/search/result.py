@@ -19,8 +19,11 @@ class BoundaryResult:
         label: ``(B,)`` the model's label at ``point`` (``-1`` where not found).
         original_label: ``(B,)`` the label the search moved away from.
         method: per sample, the name of the attack whose point won (``"none"`` where not found).
-        gradient_evals: ``(B,)`` input-gradient evaluations spent on each sample (forward-only
-            passes such as bisection are not counted).
+        gradient_evals: ``(B,)`` backward passes through the model spent on each sample, counted
+            where they happen (a hook on the model's output, ``search/counting.py``); a row of a
+            batch replicated k times counts once per row.
+        forward_evals: ``(B,)`` forward passes through the model spent on each sample (those with
+            a backward included), counted the same way.
     """
 
     point: Tensor
@@ -30,6 +33,7 @@ class BoundaryResult:
     original_label: Tensor
     method: tuple[str, ...]
     gradient_evals: Tensor
+    forward_evals: Tensor | None = None  # None in results rebuilt from records made before it
 
     def __len__(self) -> int:
         return self.found.shape[0]
@@ -40,7 +44,8 @@ class BoundaryResult:
         median = f"{dist.median().item():.4g}" if found else "n/a"
         return (
             f"BoundaryResult(n={len(self)}, found={found}/{len(self)}, median_l2={median}, "
-            f"gradient_evals_mean={self.gradient_evals.float().mean().item():.1f})"
+            f"gradient_evals_mean={self.gradient_evals.float().mean().item():.1f}, "
+            f"forward_evals_mean={_mean(self.forward_evals)})"
         )
 
     def row(self, i: int) -> dict:
@@ -52,7 +57,12 @@ class BoundaryResult:
             "original_index": int(self.original_label[i]),
             "method": self.method[i],
             "gradient_evals": int(self.gradient_evals[i]),
+            "forward_evals": None if self.forward_evals is None else int(self.forward_evals[i]),
         }
+
+
+def _mean(counts: Tensor | None) -> str:
+    return "n/a" if counts is None else f"{counts.float().mean().item():.1f}"
 
 
 def empty_result(x: Tensor, original_label: Tensor) -> BoundaryResult:
@@ -66,4 +76,5 @@ def empty_result(x: Tensor, original_label: Tensor) -> BoundaryResult:
         original_label=original_label,
         method=("none",) * batch,
         gradient_evals=torch.zeros(batch, dtype=torch.long, device=x.device),
+        forward_evals=torch.zeros(batch, dtype=torch.long, device=x.device),
     )

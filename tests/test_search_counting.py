@@ -1,0 +1,43 @@
+"""Evidence that is counted: a search reports the passes the model really ran (issue 16)."""
+
+import pytest
+from test_search import SMALL_BUDGET, Recorder
+
+from boundary_core.search import PaperBudget, find_boundary
+
+
+@pytest.mark.parametrize("preset", ["fast", "paper"])
+def test_counts_equal_what_the_model_records(tiny_cnn, images, preset):
+    recorder = Recorder(tiny_cnn)
+    result = find_boundary(recorder, images, preset=preset, budget=SMALL_BUDGET, steps=None)
+    assert result.found.any()
+    assert int(result.gradient_evals.sum()) == recorder.backward_rows > 0
+    assert int(result.forward_evals.sum()) == recorder.forward_rows > recorder.backward_rows
+
+
+def test_cw_is_charged_the_steps_it_ran_not_its_budget(tiny_cnn, images):
+    """foolbox's CW stops early (``abort_early``): a 200-step budget must not be charged as 200."""
+    budget = PaperBudget(
+        ladder=(0.05,), max_eps=0.05, pgd_steps=1, cw_steps=200, cw_binary_steps=2, apgd_steps=1
+    )
+    recorder = Recorder(tiny_cnn)
+    result = find_boundary(recorder, images, preset="paper", budget=budget)
+    assert int(result.gradient_evals.sum()) == recorder.backward_rows
+    assert recorder.backward_rows < len(images) * (1 + 200 * 2 + 2)
+
+
+def test_subsets_are_charged_to_their_own_samples(tiny_cnn, images):
+    """The PGD ladder lets a sample leave at its first successful rung: samples that leave early
+    cost fewer gradients than samples that climb, and each is charged its own."""
+    budget = PaperBudget(
+        ladder=(0.01, 0.1, 1.0),
+        max_eps=1.0,
+        pgd_steps=5,
+        cw_steps=1,
+        cw_binary_steps=1,
+        apgd_steps=1,
+    )
+    recorder = Recorder(tiny_cnn)
+    result = find_boundary(recorder, images, preset="paper", budget=budget)
+    assert int(result.gradient_evals.sum()) == recorder.backward_rows
+    assert result.gradient_evals.unique().numel() > 1  # rungs differ per sample here

@@ -18,7 +18,9 @@ from ui.explain_view import (
     compare_boundary,
     explain_live,
     fill_cells,
+    prediction_only,
     target_controls,
+    was_cancelled,
 )
 from ui.layout import method_glossary, phone_layout, tile_cells
 from ui.panels import panel_images
@@ -69,7 +71,7 @@ with friendly_errors("the explanation"):
     result = explain_live(request, cells, style, picture, place)
 
     with head.container(key="tiles_headline"):  # two metrics a row on a phone
-        headline(result)
+        (prediction_only if was_cancelled(result) else headline)(result)
     panels = panel_images(result, style)
     fill_cells(cells, panels, picture, amplification(result))
     if picture.box is not None:

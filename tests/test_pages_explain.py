@@ -173,6 +173,8 @@ def test_a_cancelled_search_leaves_the_page_usable(monkeypatch):
     app.run()
     assert not app.exception and spy.searches == 0, app.exception
     assert any("cancelled" in w.value for w in app.warning), [w.value for w in app.warning]
+    assert [m.label for m in app.metric] == ["Prediction"]  # no "no boundary point found"
+    assert not app.error
     shown = captions(app)
     assert any(c.startswith("SM") for c in shown) and not any(c.startswith("BSM") for c in shown)
     app.button[0].click().run()  # "Run the search"

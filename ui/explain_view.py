@@ -145,6 +145,23 @@ def explain_live(request: compute.Request, cells: list, style, picture: Picture,
     return result
 
 
+def was_cancelled(result: dict) -> bool:
+    """Whether this view's x′ is missing because the user cancelled the search."""
+    return compute.CANCELLED in result["summary"]["unavailable"].values()
+
+
+def prediction_only(result: dict) -> None:
+    """The headline's prediction alone (no search result to report after a cancel)."""
+    prediction = result["summary"]["prediction"]
+    st.metric(
+        "Prediction",
+        prediction["label"],
+        f"p = {prediction['probability']:.3f}",
+        delta_color="off",
+        delta_arrow="off",
+    )
+
+
 def fill_cells(cells: list, panels, picture: Picture, gain: float | None) -> None:
     """Every panel in its cell (the final drawing, once the whole view is known: shared colour
     scales need every map), with alt texts; the amplification factor beside x′ − x."""

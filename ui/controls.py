@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from boundary_core.attributions import BASELINES
+from boundary_core.limits import REQUEST_SEARCH_STEPS
 from boundary_core.methods import IG_BASELINE_METHODS, METHODS, ig_method, label
 from boundary_core.models import default_pair, get_spec, list_models
 from boundary_core.search import PRESETS
@@ -19,9 +20,17 @@ from ui.sources import (
     upload_picture,
     uploaded_bytes,
 )
-from ui.state import init, init_many, publish
+from ui.state import init, init_many, publish, within_budget
 
-BUDGETS = ("default", "10", "20", "50", "100", "200", "500")
+# Search budgets a browser request may choose: within limits.REQUEST_SEARCH_STEPS of the preset.
+BUDGETS = ("default", "10", "20", "50", "100", "200")
+
+
+def budgets(preset: str) -> tuple[str, ...]:
+    cap = REQUEST_SEARCH_STEPS[preset]
+    return tuple(b for b in BUDGETS if b == "default" or int(b) <= cap)
+
+
 BLURS = ("auto", "0", "0.5", "1", "1.5", "2", "3", "4", "6", "8")
 STYLE_HELP = (
     "paper: mean over channels, Gaussian blur, signed_max, jet on a fixed [−1, 1] "
@@ -148,9 +157,11 @@ def search_controls() -> tuple[str, int | None]:
         "cross-entropy (apgd-ce) and DLR losses), ~1000 gradients, minutes on a CPU. "
         "Neither is always closer: the page says which x′ was nearer when both ran.",
     )
-    init("steps", "default", BUDGETS)
+    options = budgets(preset)
+    within_budget("steps", options, preset)  # over the budget: clamped, with a warning
+    init("steps", "default", options)
     budget = st.select_slider(
-        "Search budget (steps)", BUDGETS, key="steps", help="'default' = the preset's own budget."
+        "Search budget (steps)", options, key="steps", help="'default' = the preset's own budget."
     )
     return preset, None if budget == "default" else int(budget)
 

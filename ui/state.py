@@ -6,33 +6,84 @@ no default of its own), then ``publish(keys)`` once every widget has run.
 """
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 
 import streamlit as st
 
+from boundary_core.limits import request_steps
+
 LOG = logging.getLogger("boundary_explorer")
 
 
-def _parse(raw, default, options: Sequence | None, kind: Callable):
+def _parse(raw, default, options: Sequence | None, kind: Callable, bounds=None):
+    """``kind(raw)`` if it is one of ``options`` and within ``bounds`` (low, high); else
+    ``default``. A NaN or infinity anywhere in ``raw`` (``?alpha=nan``) is never a value."""
+    if not _finite(raw):
+        return default
     try:
         value = kind(raw)
     except (TypeError, ValueError):
         return default
     if options is not None and value not in options:
         return default
+    if bounds is not None and not bounds[0] <= value <= bounds[1]:
+        return default
     return value
 
 
-def init(key: str, default, options: Sequence | None = None, kind: Callable = str) -> None:
-    """Set ``session_state[key]`` once: from the URL if valid there, else ``default``; reset it
-    to ``default`` when it is no longer one of ``options`` (e.g. another model's list)."""
+def _finite(raw) -> bool:
+    """False when a comma-separated part of ``raw`` reads as a NaN or an infinite float."""
+    for part in str(raw).split(","):
+        try:
+            number = float(part)
+        except ValueError:
+            continue
+        if not math.isfinite(number):
+            return False
+    return True
+
+
+def url_value(key: str) -> str | None:
+    """The URL's value for a single-valued ``key``: the last one when the key is repeated
+    (``?model=a&model=b`` → ``b``, as a later parameter overrides an earlier one)."""
+    values = st.query_params.get_all(key)
+    return values[-1] if values else None
+
+
+def init(
+    key: str,
+    default,
+    options: Sequence | None = None,
+    kind: Callable = str,
+    bounds: tuple[float, float] | None = None,
+) -> None:
+    """Set ``session_state[key]`` once: from the URL if valid there (finite, one of ``options``,
+    within ``bounds``), else ``default``; reset it to ``default`` when it is no longer one of
+    ``options`` (e.g. another model's list)."""
     if key in st.session_state:
         if options is not None and st.session_state[key] not in options:
             st.session_state[key] = default
         return
-    raw = st.query_params.get(key)
-    st.session_state[key] = default if raw is None else _parse(raw, default, options, kind)
+    raw = url_value(key)
+    st.session_state[key] = default if raw is None else _parse(raw, default, options, kind, bounds)
+
+
+def within_budget(key: str, options: Sequence[str], preset: str) -> None:
+    """Before the search-budget widget: steps over one browser request's budget for ``preset``
+    (``limits.REQUEST_SEARCH_STEPS``), from the URL or an earlier choice, become the largest of
+    ``options`` within it, and the page says so (``st.warning``); never silently."""
+    raw = st.session_state.get(key, url_value(key))
+    try:
+        asked = int(raw)
+    except (TypeError, ValueError):
+        return
+    cap, message = request_steps(preset, asked)
+    if message is None:
+        return
+    st.session_state[key] = [o for o in options if o.isdigit() and int(o) <= cap][-1]
+    st.warning(message)
 
 
 def init_many(key: str, default: Sequence, options: Sequence) -> None:

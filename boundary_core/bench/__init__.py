@@ -27,6 +27,7 @@ BENCHMARKS = {
     "resnet50": "boundary_core.bench.resnet50",
     "scale": "boundary_core.bench.scale",
     "budgets": "boundary_core.bench.budgets",
+    "startup": "boundary_core.bench.startup",
 }
 
 

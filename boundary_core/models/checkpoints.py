@@ -13,13 +13,15 @@ Layouts accepted:
   or prefixed ``module.`` by DataParallel.
 """
 
+from __future__ import annotations
+
 import pickle
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-from safetensors.torch import load_file, save_file
-from torch import Tensor, nn
+if TYPE_CHECKING:  # torch is imported where tensors are read: the registry lists models without it
+    from torch import Tensor, nn
 
 MADRY_PREFIX = "module.model."
 MADRY_MEAN, MADRY_STD = "module.normalizer.new_mean", "module.normalizer.new_std"
@@ -31,6 +33,9 @@ class CheckpointError(ValueError):
 
 def read_tensors(path: str | Path) -> dict:
     """The file's content using tensors-only readers; raises CheckpointError for anything else."""
+    import torch
+    from safetensors.torch import load_file
+
     path = Path(path)
     if path.suffix == ".safetensors":
         try:
@@ -68,6 +73,8 @@ def _last_reason(text: str) -> str:
 
 def state_dict_of(checkpoint: object) -> tuple[dict[str, Tensor], tuple[Tensor, Tensor] | None]:
     """The network's state dict and the ``(mean, std)`` normaliser (each ``(3,)``) if present."""
+    from torch import Tensor
+
     if not isinstance(checkpoint, dict):
         raise CheckpointError(f"expected a dict of tensors, got {type(checkpoint).__name__}")
     for key in ("model", "state_dict"):
@@ -112,6 +119,8 @@ def load_strict(module: nn.Module, state: dict[str, Tensor], what: str = "checkp
 
 def save_tensors_copy(module: nn.Module, path: Path, metadata: dict[str, str]) -> None:
     """Write ``module``'s state dict as safetensors (temp file, then rename)."""
+    from safetensors.torch import save_file
+
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     state = {key: value.contiguous() for key, value in module.state_dict().items()}

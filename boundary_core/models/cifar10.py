@@ -1,19 +1,18 @@
 """``cifar10-resnet18``: the CIFAR-10 ResNet-18 whose weights ship inside ``pyautoattack==0.2.0``.
 
-The architecture is rebuilt here (same parameter names, so the shipped state dict loads as is) with
-one non-inplace ``nn.ReLU`` module per call site, which Captum's DeepLift needs to apply
-its rescale rule; the original uses ``F.relu``. The network takes inputs in [0, 1] with no
+The architecture is rebuilt in ``cifar10_net.py`` (same parameter names, so the shipped state dict
+loads as is) with one non-inplace ``nn.ReLU`` module per call site, which Captum's DeepLift needs
+to apply its rescale rule; the original uses ``F.relu``. The network takes inputs in [0, 1] with no
 normalisation. Its training recipe is undocumented: the registry card records what we measured.
 """
+
+from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-from torch import nn
-
-from boundary_core.models.blocks import BasicBlock
 from boundary_core.models.registry import ModelSpec, register
 from boundary_core.paths import MODELS_DIR
 
@@ -31,29 +30,8 @@ CIFAR10_CLASSES = (
 )
 CARD_PATH = MODELS_DIR / "cifar10-resnet18.card.json"
 
-
-class CifarResNet18(nn.Module):
-    """ResNet-18 for 32×32 inputs (Kuang Liu's layout, as in pyautoattack's examples)."""
-
-    def __init__(self, num_classes: int = 10):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, 3, stride=1, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
-        self.relu = nn.ReLU()
-        planes, layers = 64, []
-        for width, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
-            layers.append(
-                nn.Sequential(BasicBlock(planes, width, stride), BasicBlock(width, width))
-            )
-            planes = width
-        self.layer1, self.layer2, self.layer3, self.layer4 = layers
-        self.pool = nn.AvgPool2d(4)
-        self.linear = nn.Linear(512, num_classes)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.layer4(self.layer3(self.layer2(self.layer1(out))))
-        return self.linear(self.pool(out).flatten(1))  # (B, 512) -> (B, 10)
+if TYPE_CHECKING:  # the network (models/cifar10_net.py) is imported by its loader only
+    from torch import nn
 
 
 def pyautoattack_weights_path() -> Path:
@@ -70,6 +48,10 @@ def pyautoattack_weights_path() -> Path:
 
 
 def load_cifar10_resnet18() -> nn.Module:
+    import torch
+
+    from boundary_core.models.cifar10_net import CifarResNet18
+
     model = CifarResNet18()
     state = torch.load(pyautoattack_weights_path(), map_location="cpu", weights_only=True)
     model.load_state_dict(state)

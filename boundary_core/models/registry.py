@@ -4,11 +4,15 @@ Every registered model maps ``x (B, C, H, W)`` in ``[0, 1]`` to logits ``(B, K)`
 normalisation is a layer inside it, so epsilons and distances are always in pixel units.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import torch
-from torch import nn
+if TYPE_CHECKING:  # torch only where a model is built: listing the registry imports none of it
+    import torch
+    from torch import nn
 
 
 @dataclass(frozen=True)

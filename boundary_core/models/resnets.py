@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from torch import Tensor, nn
 from torchvision.models import resnet as tv
 
+from boundary_core.models.facts import (  # noqa: F401  (re-exported: the constants' old home)
+    CIFAR10_MEAN,
+    CIFAR10_STD,
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    RESNET_LAYOUTS,
+)
 from boundary_core.models.shapes_net import Normalize
-
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
-# MadryLab's CIFAR-10 normaliser (robustness.datasets.CIFAR), used when a checkpoint has none.
-CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
-CIFAR10_STD = (0.2023, 0.1994, 0.2010)
 
 
 class TorchvisionBasicBlock(tv.BasicBlock):
@@ -49,12 +50,9 @@ class Bottleneck(tv.Bottleneck):
         return self.relu3(out + identity)
 
 
+BLOCKS = {"basic": TorchvisionBasicBlock, "bottleneck": Bottleneck}
 TORCHVISION_LAYOUTS = {
-    "resnet18": (TorchvisionBasicBlock, (2, 2, 2, 2)),
-    "resnet34": (TorchvisionBasicBlock, (3, 4, 6, 3)),
-    "resnet50": (Bottleneck, (3, 4, 6, 3)),
-    "resnet101": (Bottleneck, (3, 4, 23, 3)),
-    "resnet152": (Bottleneck, (3, 8, 36, 3)),
+    name: (BLOCKS[kind], layers) for name, (kind, layers) in RESNET_LAYOUTS.items()
 }
 
 

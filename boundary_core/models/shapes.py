@@ -6,16 +6,19 @@ measured facts (accuracy, robust accuracy, median boundary distance, how they we
 them is hard-coded here: the registry's ``training`` string and ``card`` come from that JSON.
 """
 
+from __future__ import annotations
+
 import json
 from pathlib import Path
-
-from torch import nn
+from typing import TYPE_CHECKING
 
 from boundary_core.data.shapes_draw import SHAPE_CLASSES
 from boundary_core.models.registry import ModelSpec, register
-from boundary_core.models.shapes_net import load_shapes_net
 from boundary_core.paths import MODELS_DIR
-from boundary_core.training import LADDER_EPSILONS, RECIPES
+from boundary_core.recipes import LADDER_EPSILONS, RECIPES
+
+if TYPE_CHECKING:  # the network is imported by the loader only: listing models needs no torch
+    from torch import nn
 
 DESCRIPTIONS = {
     "shapes-standard": "Small ResNet on the 64×64 shapes dataset, standard training.",
@@ -41,6 +44,8 @@ def read_card(name: str) -> dict:
 
 def make_loader(name: str):
     def load() -> nn.Module:
+        from boundary_core.models.shapes_net import load_shapes_net
+
         return load_shapes_net(weights_path(name))
 
     return load

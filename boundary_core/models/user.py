@@ -19,23 +19,21 @@ A broken config file or entry is user data: it is left out with one warning line
 :func:`config_problems` (``models`` refuses to list until it is fixed); the built-ins always load.
 """
 
+from __future__ import annotations
+
 import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from safetensors import SafetensorError
-from safetensors.torch import load as load_safetensors
-from safetensors.torch import load_file
-from torch import Tensor, nn
 
 from boundary_core.models import checkpoints, download, registry
 from boundary_core.models.checkpoints import CheckpointError
 from boundary_core.models.registry import ModelSpec, Preprocessing
-from boundary_core.models.resnets import build, normalized
 from boundary_core.models.user_config import (
     UserModel,
     UserModelError,
@@ -50,6 +48,9 @@ from boundary_core.models.user_config import (
     read_raw_entries,
     write_config,
 )
+
+if TYPE_CHECKING:  # torch where a model is built: listing the registry needs none of it
+    from torch import Tensor, nn
 
 USER_TRAINING = "user-supplied"
 WEIGHT_SUFFIXES = (".safetensors", ".pt", ".pth", ".ckpt")
@@ -134,6 +135,8 @@ def add_user_model_from_bytes(
             f"{MAX_UPLOAD_BYTES // 2**20} MiB (use `python -m boundary_core models add` instead)"
         )
     fields = _checked_fields(name, arch, classes, mean, std, input_size, dataset)
+    from safetensors.torch import load as load_safetensors
+
     try:
         tensors = load_safetensors(bytes(data))
     except SafetensorError as error:
@@ -190,6 +193,8 @@ def _add(fields: dict, tensors: dict, what: str, original: str) -> ModelSpec:
 
 def _fitted(fields: dict, tensors: dict, what: str) -> nn.Module:
     """The normalised net with ``tensors`` loaded strictly; the first mismatch is named."""
+    from boundary_core.models.resnets import build, normalized
+
     classes = len(fields["class_names"])
     model = normalized(build(fields["arch"], classes), fields["mean"], fields["std"])
     state, normalizer = checkpoints.state_dict_of(tensors)
@@ -206,6 +211,8 @@ def _fitted(fields: dict, tensors: dict, what: str) -> nn.Module:
 
 def _check_normalizer(normalizer: tuple[Tensor, Tensor], mean, std, what: str) -> None:
     """A checkpoint that carries its own normaliser (MadryLab) must agree with the one given."""
+    import torch
+
     for carried, given, label in zip(normalizer, (mean, std), ("mean", "std"), strict=True):
         carried = carried.double()
         if carried.shape != (3,) or not torch.allclose(
@@ -240,6 +247,10 @@ def spec_of(entry: UserModel) -> ModelSpec:
 
 def _loader(entry: UserModel):
     def load() -> nn.Module:
+        from safetensors.torch import load_file
+
+        from boundary_core.models.resnets import build, normalized
+
         copy = Path(entry.weights)
         again = f"run `python -m boundary_core models remove {entry.name}` and add it again"
         if not copy.exists():

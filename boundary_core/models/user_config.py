@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from boundary_core.models.resnets import TORCHVISION_LAYOUTS
+from boundary_core.models.facts import RESNET_LAYOUTS
 
-ARCHS = tuple(TORCHVISION_LAYOUTS)  # the torchvision ResNets resnets.py rebuilds
+ARCHS = tuple(RESNET_LAYOUTS)  # the torchvision ResNets resnets.py rebuilds
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MAX_CLASSES = 100_000
 MAX_CLASS_NAME = 500  # characters per class name

@@ -13,27 +13,27 @@ Provenance, as published:
 - ``cifar10-resnet50-l2-0.5``: MadryLab ``robustness`` README's CIFAR-10 ResNet-50, ℓ2 ε = 0.5.
 """
 
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING
 
-from safetensors import safe_open
-from safetensors.torch import load_file
-from torch import nn
-from torchvision.models import ResNet50_Weights
-
-from boundary_core.models import checkpoints, download
+from boundary_core.models import download
 from boundary_core.models.cifar10 import CIFAR10_CLASSES
-from boundary_core.models.registry import ModelSpec, Preprocessing, Source, register
-from boundary_core.models.resnets import (
+from boundary_core.models.facts import (
     CIFAR10_MEAN,
     CIFAR10_STD,
+    IMAGENET_CLASSES,
     IMAGENET_MEAN,
     IMAGENET_STD,
-    build,
-    normalized,
+    TORCHVISION_RESNET50_URL,
 )
+from boundary_core.models.registry import ModelSpec, Preprocessing, Source, register
 from boundary_core.models.shapes import read_card  # <name>.card.json, once measured
 
-IMAGENET_CLASSES = tuple(ResNet50_Weights.IMAGENET1K_V1.meta["categories"])
+if TYPE_CHECKING:  # torch is imported by the loaders only: listing models needs none of it
+    from torch import nn
+
 IMAGENET_PREPROCESSING = Preprocessing(resize=256, crop=224)
 HUB = "madrylab/robust-imagenet-models"
 SALMAN = (
@@ -66,6 +66,11 @@ def make_loader(name: str, source: Source, arch: str, num_classes: int, mean, st
     """Build ``name`` from its cached tensors copy, else from its checked download (no network)."""
 
     def load() -> nn.Module:
+        from safetensors.torch import load_file
+
+        from boundary_core.models import checkpoints
+        from boundary_core.models.resnets import build, normalized
+
         model = normalized(build(arch, num_classes), mean, std)
         copy = download.tensors_path(name)
         if copy.exists() and _copy_matches(copy, source):
@@ -90,6 +95,8 @@ def make_loader(name: str, source: Source, arch: str, num_classes: int, mean, st
 
 
 def _copy_matches(copy, source: Source) -> bool:
+    from safetensors import safe_open
+
     if source.sha256 is None:
         return True
     with safe_open(copy, framework="pt") as handle:
@@ -119,7 +126,7 @@ def _register(name, source, training, description, *, arch="resnet50", dataset="
 
 
 def _torchvision_source() -> Source:
-    url = ResNet50_Weights.IMAGENET1K_V1.url  # .../resnet50-0676ba61.pth
+    url = TORCHVISION_RESNET50_URL  # .../resnet50-0676ba61.pth
     filename = url.rsplit("/", 1)[-1]
     prefix = re.search(r"-([0-9a-f]{8,})\.pth$", filename).group(1)
     return Source(filename=filename, url=url, sha256=prefix, note="torchvision IMAGENET1K_V1")

@@ -79,8 +79,11 @@ def training_controls(key: tuple) -> TrainingRun:
         disabled=not own or run.done,
         help="keep training, redrawing after every step",
     )
-    state = "fully trained" if run.done else ("training" if playing else "paused")
-    st.caption(f"epoch {run.epoch} of {run.config.epochs} ({state}); Reset to train it yourself")
+    if not own:
+        state = "fully trained; press Reset to train it step by step"
+    else:
+        state = "done" if run.done else ("training" if playing else "paused")
+    st.caption(f"epoch {run.epoch} of {run.config.epochs} ({state})")
     if run.losses:
         st.plotly_chart(loss_figure(run), config={"displayModeBar": False}, key="toy_loss")
     return run

@@ -107,14 +107,14 @@ def read_image_bytes(data: bytes) -> np.ndarray:
                     image.draft(image.mode, _reduced_size(image.size))  # decode at 1/2 .. 1/8
                 image.load()
                 return _as_array(_reduced(ImageOps.exif_transpose(image)))
-        except PixelLimitError:
+        except LimitError:
             raise
         except UnidentifiedImageError:
             raise ValueError(
                 "not a readable image: Pillow does not recognise the file format"
             ) from None
         except Image.DecompressionBombError as error:  # Pillow's own, larger limit
-            raise PixelLimitError(_pixel_refusal(_bomb_pixels(error), None, None)) from None
+            raise LimitError(_pixel_refusal(_bomb_pixels(error), None, None)) from None
         except MemoryError:
             raise ValueError("could not decode image: out of memory") from None
         except Exception as error:  # noqa: BLE001 - Pillow raises ~10 types for corrupt files
@@ -122,8 +122,9 @@ def read_image_bytes(data: bytes) -> np.ndarray:
             raise ValueError(f"could not decode image (truncated or corrupt?): {reason}") from None
 
 
-class PixelLimitError(ValueError):
-    """An image over the pixel limits (one wording for every format and for Pillow's own)."""
+class LimitError(ValueError):
+    """An image over one of ``boundary_core.limits`` (pixels: one wording for every format and
+    for Pillow's own refusal)."""
 
 
 def _pixel_refusal(pixels: int, size: tuple[int, int] | None, fmt: str | None) -> str:
@@ -138,7 +139,7 @@ def _pixel_refusal(pixels: int, size: tuple[int, int] | None, fmt: str | None) -
 def _check_pixels(width: int, height: int, fmt: str | None) -> None:
     limit = MAX_JPEG_PIXELS if fmt == "JPEG" else MAX_PIXELS
     if width * height > limit:
-        raise PixelLimitError(_pixel_refusal(width * height, (width, height), fmt))
+        raise LimitError(_pixel_refusal(width * height, (width, height), fmt))
 
 
 def _bomb_pixels(error: Exception) -> int:
@@ -226,7 +227,7 @@ def _check_jpeg_scans(data: bytes) -> None:
     entropy-coded data an FF byte is always followed by 00, so the count is exact)."""
     scans = data.count(b"\xff\xda")
     if scans > MAX_JPEG_SCANS:
-        raise ValueError(f"JPEG refused: {scans} scans (the limit is {MAX_JPEG_SCANS})")
+        raise LimitError(f"JPEG refused: {scans} scans (the limit is {MAX_JPEG_SCANS})")
 
 
 def load_image(path: str | Path, size: int, crop_fraction: float = 1.0) -> torch.Tensor:

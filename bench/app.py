@@ -154,6 +154,9 @@ CHANGES = (  # what a user changes after the first view; none of it needs a new 
 )
 
 
+FIRST_TILES = 3  # the single-pass maps (SM, Grad×Input, BSM) drawn first
+
+
 def redraw_timings() -> list[dict]:
     """Seconds of a full Explain script run (AppTest: computing and drawing, no browser) for the
     first view of an image, then after each change of ``CHANGES``, with the number of boundary
@@ -170,9 +173,13 @@ def redraw_timings() -> list[dict]:
         counts["searches"] += 1
         return search(*args, **kwargs)
 
+    done: list[float] = []  # when each map was computed
+
     def counted_maps(model, x, target, boundary, methods, settings):
         counts["maps"] += len(methods)
-        return attribute(model, x, target, boundary, methods, settings)
+        out = attribute(model, x, target, boundary, methods, settings)
+        done.append(time.perf_counter())
+        return out
 
     search_jobs.find_boundary, compute.attribute_all = counted_search, counted_maps
     rows = []
@@ -186,13 +193,15 @@ def redraw_timings() -> list[dict]:
                 before = dict(counts)
                 if change is not None:
                     change(app)
+                done.clear()
                 start = time.perf_counter()
                 app.run()
                 seconds = time.perf_counter() - start
+                first = done[FIRST_TILES - 1] - start if len(done) >= FIRST_TILES else None
                 if app.exception:
                     raise RuntimeError(f"{label}, {name}: {app.exception[0].message}")
                 rows.append(
-                    {"image": label, "change": name, "seconds": seconds}
+                    {"image": label, "change": name, "seconds": seconds, "first": first}
                     | {key: counts[key] - before[key] for key in counts}
                 )
     finally:
@@ -204,17 +213,22 @@ def redraw_table(rows: list[dict]) -> str:
     lines = [
         "Explain page after the first view (AppTest: one full script run, computing and drawing, "
         "no browser; cold caches, model loaded). Target: a change that needs no new search "
-        "redraws within 1 s.",
+        "redraws within 1 s. 'first 3 maps ready': when the third map was computed (the page "
+        "draws each map as it is ready, single-pass maps first).",
         "",
-        "| image | change | s | searches | maps computed | ≤ 1 s |",
-        "|---|---|---:|---:|---:|---|",
+        "| image | change | s | first 3 maps ready, s | searches | maps computed | ≤ 1 s |",
+        "|---|---|---:|---:|---:|---:|---|",
     ]
     for row in rows:
-        first = row["change"] == "first view"
-        verdict = "–" if first else ("met" if row["seconds"] <= 1.0 else "**NOT met**")
+        verdict = (
+            "–"
+            if row["change"] == "first view"
+            else ("met" if row["seconds"] <= 1.0 else "**NOT met**")
+        )
+        first = "–" if row["first"] is None else f"{row['first']:.2f}"
         lines.append(
-            f"| {row['image']} | {row['change']} | {row['seconds']:.2f} | {row['searches']} | "
-            f"{row['maps']} | {verdict} |"
+            f"| {row['image']} | {row['change']} | {row['seconds']:.2f} | {first} | "
+            f"{row['searches']} | {row['maps']} | {verdict} |"
         )
     lines.append(
         f"\nLoad average at the end: {os.getloadavg()[0]:.1f} (the CPU is shared with other work)."

@@ -132,6 +132,8 @@ def test_target_class_recomputes_the_maps_from_the_same_boundary_point(monkeypat
     assert not app.exception, app.exception
     assert app.query_params["target"] == other
     again = {m: (t, p) for m, t, p in spy.maps[count:]}
+    assert spy.methods()[count : count + 3] == ["sm", "gxi", "bsm"]  # one-pass maps drawn first
+    assert spy.methods()[:count][-2:] == ["bsm", "big"]  # first view: x′ maps after the search
     assert spy.searches == 1 and set(again) == set(first)  # every map, no new search
     assert {t for t, _ in again.values()} == {names.index(other)}
     assert {t for t, _ in first.values()} == {names.index(predicted)}

@@ -210,11 +210,18 @@ class Request:
 Progress = Callable[[float, str], None]
 
 
-def boundary_last(methods) -> tuple[str, ...]:
-    """``methods`` with those that need no x′ first (drawn while the search runs), cheapest
-    first among them is the method table's order."""
-    free = [m for m in methods if not METHODS[m].needs_boundary]
-    return tuple(free + [m for m in methods if METHODS[m].needs_boundary])
+# One backward pass each: drawn first, so the first tiles of a new view come within a moment.
+SINGLE_PASS = ("sm", "gxi", "bsm")
+
+
+def drawing_order(methods, searched: bool) -> tuple[str, ...]:
+    """The order maps are computed in: single-pass maps first, then the table's order; while
+    x′ is still being searched (``searched`` False) every map that needs no x′ comes first."""
+    ranked = sorted(methods, key=lambda m: m not in SINGLE_PASS)  # stable: table order kept
+    if searched:
+        return tuple(ranked)
+    free = [m for m in ranked if not METHODS[m].needs_boundary]
+    return tuple(free + [m for m in ranked if METHODS[m].needs_boundary])
 
 
 def run(
@@ -240,7 +247,7 @@ def run(
     job = None
     if record is None and search:
         job = search_jobs.start(key, cached_model(model), image, *key[2:])
-    order = boundary_last(request.methods)
+    order = drawing_order(request.methods, searched=record is not None)
     parts = {}
     for index, method in enumerate(order):
         needs = METHODS[method].needs_boundary

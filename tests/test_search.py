@@ -9,7 +9,7 @@ from conftest import LinearTwoClass
 from boundary_core.search import PaperBudget, find_boundary
 from boundary_core.search.bisection import bisect_to_boundary, origin_of
 from boundary_core.search.ddn import margin_and_gradient
-from boundary_core.search.find import FAST_STEPS, FAST_TARGETS, RANKED_CLASSES
+from boundary_core.search.find import FAST_TARGETS, LOW_DIMENSION_STEPS, RANKED_CLASSES
 from boundary_core.search.geometry import batch_norm_l2, logit_margin, project_l2, random_in_ball
 from boundary_core.search.pgd import pgd_l2
 
@@ -190,7 +190,7 @@ def test_restarts_find_the_closer_boundary_the_gradient_misses():
     searched = find_boundary(TwoWalls(), x, bounds=None)  # 2-D input: restarts on by default
     assert torch.isclose(searched.distance[0], torch.tensor(0.05, dtype=torch.float64), rtol=0.01)
     assert searched.method == ("ddn-restart",)
-    assert (searched.gradient_evals == 1 + (1 + 8) * FAST_STEPS).all()  # ranking + 9 runs
+    assert (searched.gradient_evals == 1 + (1 + 8) * LOW_DIMENSION_STEPS).all()  # rank + 9 runs
 
 
 def test_paper_preset_runs_on_float64_models():

@@ -26,6 +26,7 @@ FAST_TARGETS = 3  # classes the fast preset aims at, nearest first by the first-
 RANKED_CLASSES = 9  # classes ranked (highest logits first): one backward pass each
 LOW_DIMENSION = 64  # inputs with at most this many features get random restarts by default
 LOW_DIMENSION_RESTARTS = 8
+LOW_DIMENSION_STEPS = 50  # gradients cost nothing in 2-D; 20 left 2 of 200 toy queries > 1.02×
 
 
 def default_restarts(x: Tensor) -> int:
@@ -37,6 +38,11 @@ def default_restarts(x: Tensor) -> int:
     budget goes to the gradient-led runs instead.
     """
     return LOW_DIMENSION_RESTARTS if x[0].numel() <= LOW_DIMENSION else 0
+
+
+def default_steps(x: Tensor) -> int:
+    """DDN steps per run for the fast preset: ``FAST_STEPS``, or ``LOW_DIMENSION_STEPS`` in 2-D."""
+    return LOW_DIMENSION_STEPS if x[0].numel() <= LOW_DIMENSION else FAST_STEPS
 
 
 def _starts(origin: Origin, radius: Tensor, runs: int, seed: int) -> Tensor:
@@ -140,7 +146,7 @@ def find_boundary(
             or ``"paper"`` (PGD ladder + CW + AutoPGD); both end with the segment search.
         bounds: input box the points must stay in; ``None`` for unbounded inputs (fast only).
         seed: makes the search deterministic.
-        steps: DDN iterations per target class for ``fast`` (default ``FAST_STEPS``); for
+        steps: DDN iterations per target class for ``fast`` (default ``default_steps``); for
             ``paper``, the steps of
             every attack (default: Table 7's 100) unless ``budget`` is given.
         budget: attack budgets for ``paper`` (default: Table 7 translated to pixel units).
@@ -170,7 +176,7 @@ def find_boundary(
             origin,
             best,
             bounds=bounds,
-            steps=FAST_STEPS if steps is None else steps,
+            steps=default_steps(x) if steps is None else steps,
             restarts=restarts,
             seed=seed,
         )

@@ -31,7 +31,9 @@ class ReferenceConfig:
     fab_steps: int = 100  # per target class
 
     def attacks(self) -> dict[str, int]:
-        return {"foolbox-ddn": self.ddn_steps, "fab-targeted": self.fab_steps}
+        """The attacks to run and their steps (an attack with 0 steps is left out)."""
+        steps = {"foolbox-ddn": self.ddn_steps, "fab-targeted": self.fab_steps}
+        return {attack: count for attack, count in steps.items() if count > 0}
 
 
 def foolbox_ddn(model: nn.Module, x: Tensor, labels: Tensor, steps: int) -> Tensor:

@@ -35,6 +35,15 @@ SHAPES_MAX_BLOCKS = 8
 SHAPES_MAX_CLASSES = 10_000
 SHAPES_MAX_PARAMETERS = 200_000_000
 
+# --- Your own model (models add, the Bring-your-own-model page): boundary_core.models.user ----
+USER_MAX_WEIGHTS_BYTES = 1 << 30  # uploads; ResNet-152 with 1000 classes is 230 MiB
+USER_MAX_CLASSES = 100_000
+USER_MAX_CLASS_NAME = 500  # characters per class name
+USER_INPUT_SIZES = (16, 1024)  # square side in pixels, inclusive
+# A classes file is refused from its size before it is read: every name at full length, plus
+# newlines and a byte-order mark (UTF-8: up to 4 bytes a character).
+USER_MAX_CLASSES_BYTES = USER_MAX_CLASSES * (4 * USER_MAX_CLASS_NAME + 2) + 3
+
 # --- The toy CLI (2-D MLPs): boundary_core.cli.toy_cmd -------------------------------------------
 # The exact geometry enumerates linear regions, whose number grows fast with the widths: the
 # whole command took 29 s at 64,64 and 31 s at 128,128 on a loaded 2-core CPU (16,16: seconds);

@@ -112,3 +112,24 @@ def test_every_command_is_listed_with_its_own_help():
     choices = next(a for a in full._actions if a.dest == "command")
     helps = {action.dest: action.help for action in choices._choices_actions}
     assert helps == {name: help_text for name, (_, help_text) in COMMANDS.items()}
+
+
+def test_a_huge_classes_file_is_refused_before_it_is_read(tmp_path, capsys, monkeypatch):
+    from pathlib import Path
+
+    from boundary_core.limits import USER_MAX_CLASSES_BYTES
+
+    classes = tmp_path / "classes.txt"
+    with open(classes, "wb") as handle:
+        handle.truncate(USER_MAX_CLASSES_BYTES + 1)  # sparse: nothing is written
+
+    def no_reading(self):
+        raise AssertionError(f"{self} was read before its size was checked")
+
+    monkeypatch.setattr(Path, "read_bytes", no_reading)
+    weights = tmp_path / "w.safetensors"
+    weights.write_bytes(b"")
+    args = ["models", "add", "mine", "--arch", "resnet18", "--weights", str(weights)]
+    args += ["--classes", str(classes), "--mean", "0.5", "0.5", "0.5", "--std", "0.2", "0.2", "0.2"]
+    message = refuse(capsys, *args, "--input-size", "32")
+    assert "classes file" in message and "MiB" in message

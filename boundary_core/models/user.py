@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from safetensors import SafetensorError
 
+from boundary_core.limits import USER_MAX_WEIGHTS_BYTES
 from boundary_core.models import checkpoints, download, registry
 from boundary_core.models.checkpoints import CheckpointError
 from boundary_core.models.registry import ModelSpec, Preprocessing
@@ -54,7 +55,7 @@ if TYPE_CHECKING:  # torch where a model is built: listing the registry needs no
 
 USER_TRAINING = "user-supplied"
 WEIGHT_SUFFIXES = (".safetensors", ".pt", ".pth", ".ckpt")
-MAX_UPLOAD_BYTES = 1 << 30  # ResNet-152 with 1000 classes is 230 MiB
+MAX_UPLOAD_BYTES = USER_MAX_WEIGHTS_BYTES
 CROP_RATIO = 0.875  # torchvision's evaluation transform: resize 256, crop 224
 NORMALIZER_TOLERANCE = 1e-4
 CLASH = "a built-in model has the same name (remove it here, add it again under another name)"

@@ -16,13 +16,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from boundary_core.limits import (
+    USER_INPUT_SIZES,
+    USER_MAX_CLASS_NAME,
+    USER_MAX_CLASSES,
+    USER_MAX_CLASSES_BYTES,
+)
 from boundary_core.models.facts import RESNET_LAYOUTS
 
 ARCHS = tuple(RESNET_LAYOUTS)  # the torchvision ResNets resnets.py rebuilds
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-MAX_CLASSES = 100_000
-MAX_CLASS_NAME = 500  # characters per class name
-INPUT_SIZES = (16, 1024)  # square side, inclusive
+MAX_CLASSES = USER_MAX_CLASSES
+MAX_CLASS_NAME = USER_MAX_CLASS_NAME  # characters per class name
+INPUT_SIZES = USER_INPUT_SIZES  # square side, inclusive
 CONFIG_VERSION = 1
 
 
@@ -80,8 +86,17 @@ def parse_class_names(text: str) -> tuple[str, ...]:
 
 
 def read_class_names(path: str | Path) -> tuple[str, ...]:
+    """One name a line; a file larger than any valid classes file is refused before reading."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserModelError(f"classes file {path} does not exist")
+    if path.stat().st_size > USER_MAX_CLASSES_BYTES:
+        raise UserModelError(
+            f"classes file {path} is {path.stat().st_size / 2**20:.1f} MiB; at most "
+            f"{USER_MAX_CLASSES:,} names of {USER_MAX_CLASS_NAME} characters are accepted"
+        )
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
+        text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise UserModelError(f"classes file {path} is not UTF-8 ({error.reason})") from None
     return parse_class_names(text)

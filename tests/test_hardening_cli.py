@@ -133,3 +133,7 @@ def test_a_huge_classes_file_is_refused_before_it_is_read(tmp_path, capsys, monk
     args += ["--classes", str(classes), "--mean", "0.5", "0.5", "0.5", "--std", "0.2", "0.2", "0.2"]
     message = refuse(capsys, *args, "--input-size", "32")
     assert "classes file" in message and "MiB" in message
+
+
+def test_bench_threads_must_be_positive(capsys):
+    assert "--threads must be >= 1, got 0" in refuse(capsys, "bench", "toy", "--threads", "0")

@@ -34,7 +34,9 @@ def _runner(name, module, command):
         if args.threads is not None:
             import torch
 
-            torch.set_num_threads(args.threads)
+            from boundary_core.checks import require_int
+
+            torch.set_num_threads(require_int("--threads", args.threads))
         body = module.run(args)
         print(body)
         if not args.no_record:

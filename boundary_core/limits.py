@@ -55,10 +55,12 @@ TOY_MAX_LAYERS = 6
 # `?preset=paper&steps=500` cost 234 CPU-seconds per visit; the paper preset's own budget (100
 # steps per attack, ~1,000 gradients) is the most a request may ask for, and the fast preset may
 # go to 200 DDN steps (~200 gradients). Larger budgets are for the CLI (MAX_SEARCH_STEPS).
-REQUEST_SEARCH_STEPS = {"fast": 200, "paper": 100}
+REQUEST_SEARCH_STEPS = {"fast": 200, "paper": 100}  # enforced by ui.controls.search_controls
+# Not yet read by a front (no URL key or widget sets them on the Explain page; the Evaluate page
+# and the Gradio API keep their own caps today): the numbers a front that exposes them must use.
 REQUEST_SAMPLES = 256  # noise samples per point (SmoothGrad, the Theory page's curves)
-REQUEST_RESTARTS = 8  # random restarts of a search
-REQUEST_IMAGES = 32  # images one Evaluate-page request may score
+REQUEST_RESTARTS = 8  # random restarts of a search (the fast preset's own in 2-D)
+REQUEST_IMAGES = 32  # images one Evaluate-page request may score (pages/4_Evaluate.py: 32)
 
 
 def request_steps(preset: str, steps: int | None) -> tuple[int | None, str | None]:

@@ -64,6 +64,7 @@ with plot:
         show=settings["show"],
         search_point=search_point,
         smoothed=None if grid is None else (grid, sigma),
+        smoothed_point=None if smooth is None else smooth.point,
         guided=toy_guided_path(model, settings["query"], explanation.label, settings["baseline"])
         if "guided" in settings["show"]
         else None,
@@ -82,7 +83,8 @@ with plot:
         "Click the plot or use the sliders to move x."
         + (
             f" The dashed dark cyan line is the boundary of the net smoothed with σ = {sigma:g}, "
-            "traced on a grid of Monte Carlo estimates: it is not exact."
+            "traced on a grid of Monte Carlo estimates (not exact); the open dark cyan diamond is "
+            "the smoothed net's closest boundary point to x, found by the boundary search."
             if grid is not None
             else ""
         )

@@ -65,6 +65,14 @@ def test_smoothing_draws_its_boundary_on_top_and_lists_its_numbers():
     assert [float(v) for v in attributions["SM"]] == plain_sm
     assert smoothed_sm != plain_sm  # the smoothed net has its own SM (SmoothGrad)
     assert row["SM"] == f"({smoothed_sm[0]:+.3f}, {smoothed_sm[1]:+.3f})"
+    point = next(
+        t for t in chart_traces(app.get("plotly_chart")[0]) if t["name"].startswith("smoothed x'")
+    )
+    query = np.array([app.slider(key="toy_qx").value, app.slider(key="toy_qy").value])
+    distance = float(row["distance to boundary"].split()[0])
+    assert np.hypot(point["x"][0] - query[0], point["y"][0] - query[1]) == pytest.approx(
+        distance, abs=1e-4
+    )
 
 
 def test_reset_and_step_train_the_net_and_draw_its_loss():

@@ -244,6 +244,17 @@ def smoothed_boundary_trace(grid: SampledGrid, sigma: float) -> go.Scatter:
     )
 
 
+def smoothed_point_trace(point, sigma: float) -> go.Scatter:
+    """The smoothed net's closest boundary point x′_σ (searched), in the smoothed line's colour."""
+    return go.Scatter(
+        x=[point[0]],
+        y=[point[1]],
+        mode="markers",
+        name=f"smoothed x' σ={sigma:g}",
+        marker=dict(symbol="diamond-open", size=13, color=SMOOTHED_COLOUR, line_width=3),
+    )
+
+
 def playground_figure(
     geometry: ToyGeometry,
     data: ToyData,
@@ -252,11 +263,13 @@ def playground_figure(
     show: set[str] = frozenset({"edges", "sm", "bsm", "ig", "big", "search"}),
     search_point=None,
     smoothed: tuple[SampledGrid, float] | None = None,
+    smoothed_point=None,
     clickable: bool = True,
     guided=None,
     idgi=None,
 ) -> go.Figure:
     """Regions (a colour family per class), exact boundary, data, and the query's story;
+    ``smoothed`` adds the smoothed net's boundary (and ``smoothed_point`` its x′_σ);
     ``guided`` / ``idgi`` add Guided IG's path and IDGI's weights along the IG path."""
     traces = [*_region_traces(geometry, "edges" in show), _boundary_trace(geometry)]
     if smoothed is not None:
@@ -264,6 +277,8 @@ def playground_figure(
     traces += _data_traces(data)
     if explanation is not None:
         traces += _explanation_traces(explanation, set(show), search_point)
+    if smoothed is not None and smoothed_point is not None:
+        traces.append(smoothed_point_trace(smoothed_point, smoothed[1]))
     traces += [guided_path_trace(guided)] if guided is not None else []
     traces += [idgi_weight_trace(idgi)] if idgi is not None else []
     if clickable:

@@ -19,11 +19,13 @@ import torch
 from boundary_core.data.photos import photo_set
 from boundary_core.data.shapes import test_split
 from boundary_core.models import load_model
-from boundary_core.search import find_boundary
+from boundary_core.search import BoundaryResult, find_boundary
 from boundary_core.search.find import FAST_STEPS
 from boundary_core.search.reference import (
+    CACHE,
     ReferenceConfig,
     adversarial_alone,
+    digest,
     reference_distances,
 )
 from boundary_core.training_card import cifar10_card, write_cifar10_card
@@ -47,6 +49,12 @@ def add_arguments(parser) -> None:
         type=int,
         default=None,
         help="run the paper preset on the first N images only (default: all)",
+    )
+    parser.add_argument(
+        "--reuse-presets",
+        action="store_true",
+        help="load preset results cached by an earlier run with this flag (same code!), else "
+        "compute and cache them: lets the models run in parallel processes, then one records",
     )
     parser.add_argument(
         "--fast-steps",
@@ -85,6 +93,22 @@ def _row(label, result, reference, seconds, model) -> dict:
     }
 
 
+def _preset(model, name, x, preset, steps, reuse) -> tuple[BoundaryResult, float]:
+    """``find_boundary`` and its wall time; with ``reuse``, cached under ``CACHE``."""
+    path = CACHE / f"{name}-{digest(x)}-{preset}-{steps}-{len(x)}.pt"
+    if reuse and path.exists():
+        saved = torch.load(path, weights_only=True)
+        return BoundaryResult(**saved["result"], method=tuple(saved["method"])), saved["seconds"]
+    start = time.perf_counter()
+    result = find_boundary(model, x, preset=preset, steps=steps)
+    seconds = time.perf_counter() - start
+    if reuse:
+        tensors = {k: v for k, v in vars(result).items() if isinstance(v, torch.Tensor)}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save({"result": tensors, "method": list(result.method), "seconds": seconds}, path)
+    return result, seconds
+
+
 def _model_rows(name, args) -> tuple[list[dict], dict, list[str], torch.Tensor]:
     model = load_model(name)
     x, names = inputs(name, model, args)
@@ -95,10 +119,8 @@ def _model_rows(name, args) -> tuple[list[dict], dict, list[str], torch.Tensor]:
     presets = [("paper", None), ("fast", None)] + [("fast", s) for s in args.fast_steps]
     for preset, steps in presets:
         count = paper_count if preset == "paper" else len(x)
-        start = time.perf_counter()
-        result = find_boundary(model, x[:count], preset=preset, steps=steps)
         label = preset if steps is None else f"fast (DDN-{steps})"
-        seconds = time.perf_counter() - start
+        result, seconds = _preset(model, name, x[:count], preset, steps, args.reuse_presets)
         rows.append(_row(label, result, references["best"][:count], seconds, model))
         print(f"  {name} {label}: {result}", flush=True)
     if name == "cifar10-resnet18" and not args.no_record and paper_count == len(x):

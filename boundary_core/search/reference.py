@@ -58,9 +58,13 @@ def fab_targeted(model: nn.Module, x: Tensor, labels: Tensor, steps: int) -> Ten
     return torch.stack(points)
 
 
+def digest(x: Tensor) -> str:
+    """A short hash of the inputs' bytes (the cache key's image part)."""
+    return hashlib.sha256(x.detach().cpu().numpy().tobytes()).hexdigest()[:16]
+
+
 def _key(name: str, x: Tensor, attack: str, steps: int) -> Path:
-    digest = hashlib.sha256(x.detach().cpu().numpy().tobytes()).hexdigest()[:16]
-    return CACHE / f"{name}-{digest}-{attack}-{steps}.pt"
+    return CACHE / f"{name}-{digest(x)}-{attack}-{steps}.pt"
 
 
 def raw_points(model, name: str, x: Tensor, attack: str, steps: int, log=print) -> Tensor:

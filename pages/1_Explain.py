@@ -22,7 +22,7 @@ from ui.explain_view import (
     target_controls,
     was_cancelled,
 )
-from ui.layout import method_glossary, phone_layout, tile_cells
+from ui.layout import method_glossary, metric_glossary, phone_layout, tile_cells
 from ui.panels import panel_images
 from ui.state import app_navigation, friendly_errors
 from ui.views import (
@@ -77,6 +77,8 @@ with friendly_errors("the explanation"):
     if picture.box is not None:
         with right:
             metrics_table(result, picture)
+            with st.expander("What the scores mean"):
+                st.markdown(metric_glossary(("loc", "eg", "pp", "con", "gt_loc")))
     colour_bars(panels)
     legend(style)
     unavailable(result)

@@ -7,6 +7,7 @@ AppTest cannot drive ``st.file_uploader``, so uploads are injected as bytes thro
 """
 
 import io
+import time
 from pathlib import Path
 
 import numpy as np
@@ -287,3 +288,34 @@ def test_more_methods_adds_the_chosen_rows_as_panels():
     captions = [image.proto.imgs[0].caption for image in app.get("image")]
     assert any(c.startswith("IG-IDGI (black)") for c in captions), captions
     assert any(c.startswith("BIG-IDGI") for c in captions), captions
+
+
+def test_cancel_through_the_progress_callback_stops_the_search_thread(monkeypatch):
+    """Cancel sets the job's stop flag; the search stops at its next progress report and the
+    page gets the maps that need no x′, the others reported as cancelled (no exception)."""
+    compute.clear_caches()
+    reports = []
+
+    def endless_search(model, x, *, progress, **kwargs):
+        while True:  # a search that would never end: only the stop flag ends it
+            reports.append(1)
+            progress(0.1, "PGD ε=0.5 on 1 samples")
+            time.sleep(0.01)
+
+    monkeypatch.setattr(search_jobs, "find_boundary", endless_search)
+    picture = shapes_picture("02_dark_on_light_triangle")
+    request = compute.Request("shapes-standard", picture.image, "paper", None, ("sm", "bsm"))
+    messages = []
+
+    def cancel(job):
+        messages.append(job.message)
+        job.cancel()
+
+    result = compute.run(request, on_wait=cancel)
+    assert "sm" in result["maps"] and "bsm" not in result["maps"]
+    assert result["summary"]["unavailable"]["bsm"] == compute.CANCELLED
+    assert messages and messages[0] == "PGD ε=0.5"  # the batch wording is gone
+    count = len(reports)
+    time.sleep(0.1)
+    assert len(reports) == count  # the thread has stopped
+    assert compute.stored_search("shapes-standard", picture.image, "paper", None) is None

@@ -8,6 +8,7 @@ from boundary_core.methods import ALIGNMENT_PAIRS, label
 from boundary_core.models import get_spec
 from boundary_core.models.download import download_model
 from ui.compute import alignment
+from ui.layout import method_glossary
 from ui.panels import HeatmapStyle, image_rgb, panel_images, shared_scales
 from ui.sources import Picture
 from ui.views import colour_bars, hover_maps, tile
@@ -175,5 +176,9 @@ def alignment_table(results: dict[str, dict]) -> None:
 
 def baseline_row(result: dict, picture: Picture, style: HeatmapStyle) -> None:
     """Fig. 7/12: IG with a black and a white baseline next to BIG on one image."""
-    panels = tiles(result, ("ig_black", "ig_white", "big"), style, picture)
+    methods = ("ig_black", "ig_white", "big")
+    panels = tiles(result, methods, style, picture)
     tile_row(panels, picture, 5, key="tiles_baselines")
+    colour_bars(panels)
+    with st.expander("About these methods"):
+        st.markdown(method_glossary(methods))

@@ -267,12 +267,14 @@ def run(
     return assemble(model, image, record, parts, target)
 
 
-def _wait(job, model, image, request, on_wait) -> dict:
-    """The job's record once it has finished, stored in the search cache."""
+def _wait(job, model, image, request, on_wait) -> dict | None:
+    """The job's record once it has finished, stored in the search cache (None if cancelled)."""
     while not job.finished.wait(POLL_SECONDS):
         if on_wait is not None:
             on_wait(job)
     search_jobs.forget(job)
+    if isinstance(job.error, search_jobs.SearchCancelled):
+        return None  # cancelled from another tab showing the same search
     if job.error is not None:
         raise job.error
     return cached_search(

@@ -9,7 +9,7 @@ import streamlit as st
 
 from boundary_core.methods import ALIGNMENT_PAIRS, alignment_of
 from boundary_core.models import get_spec
-from ui.compare import FIGURE3, row_label, tile_row, tiles
+from ui.compare import FIGURE3, SAME, row_label, tile_row, tiles
 from ui.panels import HeatmapStyle, shared_scales
 from ui.sources import Picture
 from ui.views import colour_bars
@@ -66,7 +66,12 @@ def ladder_sentences(frame: pd.DataFrame) -> str:
             continue
         low, high = ordered.loc[values.index[0], "ε"], ordered.loc[values.index[-1], "ε"]
         first, last = values.iloc[0], values.iloc[-1]
-        verdict = "falls, as the paper claims" if last < first else "**rises**, not as claimed"
+        if abs(last - first) < SAME:
+            verdict = "stays about the same"
+        elif last < first:
+            verdict = "falls, as the paper claims"
+        else:
+            verdict = "**rises**, not as claimed"
         steady = values.is_monotonic_decreasing or values.is_monotonic_increasing
         lines.append(
             f"- **{name}** on this image: 1 − cos goes from {first:.3f} (ε = {low:g}) to "

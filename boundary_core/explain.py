@@ -4,7 +4,7 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 from torch import Tensor, nn
@@ -187,7 +187,7 @@ class _Schedule:
 
     def __init__(self, methods: tuple[str, ...], settings: Settings):
         self.waiting = sorted(methods, key=lambda name: -expected_passes(name, settings))
-        self.total, self.boundary = len(methods), None
+        self.total, self.boundaries = len(methods), {}
         self.lock, self.searched = threading.Lock(), threading.Event()
 
     def _allowed(self, name: str, main: bool, searched: bool) -> bool:
@@ -214,7 +214,9 @@ class _Schedule:
         if boundary is None:
             with self.lock:
                 self.waiting.clear()
-        self.boundary = boundary
+        else:  # the worker's own x′ tensor: Captum flips ``requires_grad`` on its inputs
+            self.boundaries = {True: boundary}
+            self.boundaries[False] = replace(boundary, point=boundary.point.detach().clone())
         self.searched.set()
 
 
@@ -224,7 +226,7 @@ def _work(schedule: _Schedule, model, x, targets, settings, main: bool, progress
     while (name := schedule.next(main)) is not None:
         done = 1 - (len(schedule.waiting) + 1) / schedule.total  # share of maps taken before
         report = (lambda _, text, done=done: progress(0.5 + 0.5 * done, text)) if progress else None
-        boundary = schedule.boundary if METHODS[name].needs_boundary else None
+        boundary = schedule.boundaries[main] if METHODS[name].needs_boundary else None
         parts.append(attribute_all(model, x, targets, boundary, (name,), settings, report))
     return parts
 

@@ -173,3 +173,32 @@ def test_a_failed_search_stops_the_worker_and_raises(monkeypatch):
     with pytest.raises(RuntimeError, match="search broke"):
         explain_image(model, x, names, methods=("sm", "bsm", "big"), parallel=True)
     assert finished.wait(timeout=60), "the worker is still waiting for a boundary point"
+
+
+def test_the_worker_gets_its_own_boundary_point(monkeypatch):
+    """Captum flips ``requires_grad`` on the tensor it attributes: BSM on the worker and BIG on
+    the main thread must not share x′'s tensor (as they must not share x's)."""
+    import threading
+    import time
+
+    import boundary_core.explain as explain
+
+    seen = []
+    original = explain.attribute_all
+
+    def recording(model, x, target, boundary, methods, *args, **kwargs):
+        main = threading.current_thread() is threading.main_thread()
+        seen.append((main, methods[0], boundary))
+        if main:
+            time.sleep(0.5)  # the worker surely takes the second map meanwhile
+        return original(model, x, target, boundary, methods, *args, **kwargs)
+
+    monkeypatch.setattr(explain, "attribute_all", recording)
+    model = load_model("shapes-standard")
+    x = _gallery_image("06_distractor_arrow")
+    names = get_spec("shapes-standard").class_names
+    result = explain_image(model, x, names, methods=("bsm", "big"), parallel=True, search_steps=5)
+    assert {(main, name) for main, name, _ in seen} == {(True, "big"), (False, "bsm")}
+    worker_point = next(boundary.point for main, _, boundary in seen if not main)
+    assert worker_point.data_ptr() != result.boundary.point.data_ptr()
+    torch.testing.assert_close(worker_point, result.boundary.point)

@@ -119,7 +119,6 @@ def alignment_frame(results: dict[str, dict]) -> pd.DataFrame:
         index=list(rows),
         dtype=float,  # a missing map gives None: NaN, shown as "–"
     )
-    frame.index.name = "lower = map closer to its boundary version"
     return frame
 
 
@@ -165,7 +164,8 @@ def alignment_sentences(numbers: dict[str, dict], where: str = "for this image")
 def alignment_table(results: dict[str, dict]) -> None:
     frame = alignment_frame(results)  # st.dataframe shows NaN as "None" whatever the Styler says
     shown = frame.map(lambda value: "–" if pd.isna(value) else f"{value:.3f}")
-    st.dataframe(shown, width="stretch")
+    st.markdown("Lower = the map is closer to its boundary version.")
+    st.dataframe(shown, width="stretch")  # narrow index: both models fit on a phone
     numbers = {name: alignment(result) for name, result in results.items()}
     st.markdown("**What these numbers show for this image**\n\n" + alignment_sentences(numbers))
     st.caption(

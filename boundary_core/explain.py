@@ -290,6 +290,8 @@ def explain_image(
                 progress=(lambda f, m: progress(0.5 * f, m)) if progress else None,
             )
         search_seconds = time.perf_counter() - start
+        if schedule is not None:
+            schedule.search_done(boundary)  # the worker may start on x′ at once
         found = bool(boundary.found[0])
         with torch.no_grad():
             boundary_probabilities = model(boundary.point).softmax(dim=1)[0] if found else None
@@ -304,7 +306,6 @@ def explain_image(
                 (lambda f, m: progress(0.5 + 0.5 * f, m)) if progress else None,
             )
         else:
-            schedule.search_done(boundary)
             parts = _work(schedule, model, batch, targets, settings, True, progress)
     except BaseException:
         if schedule is not None:

@@ -7,9 +7,14 @@ import torch
 from conftest import LinearTwoClass
 
 from boundary_core.search import PaperBudget, find_boundary
-from boundary_core.search.bisection import bisect_to_boundary, origin_of
+from boundary_core.search.bisection import TOLERANCE, bisect_to_boundary, origin_of
 from boundary_core.search.ddn import margin_and_gradient
-from boundary_core.search.find import FAST_TARGETS, LOW_DIMENSION_STEPS, RANKED_CLASSES
+from boundary_core.search.find import (
+    FAST_TARGETS,
+    LOW_DIMENSION_STEPS,
+    NORMAL_STEPS,
+    RANKED_CLASSES,
+)
 from boundary_core.search.geometry import batch_norm_l2, logit_margin, project_l2, random_in_ball
 from boundary_core.search.pgd import pgd_l2
 
@@ -87,12 +92,16 @@ def test_bisection_lands_just_across(tiny_cnn, images):
 
 
 def test_batched_equals_unbatched(tiny_cnn, images):
+    """The same point up to the segment search's tolerance (0.1% of the distance): margins round
+    differently at another batch size, which moves where false position stops within it."""
     batched = find_boundary(tiny_cnn, images)
     for i in range(len(images)):
         single = find_boundary(tiny_cnn, images[i : i + 1])
         assert single.found[0] == batched.found[i]
         if single.found[0]:
-            assert torch.allclose(single.point[0], batched.point[i], atol=1e-5)
+            assert single.label[0] == batched.label[i]
+            gap = batch_norm_l2(single.point - batched.point[i : i + 1])[0]
+            assert gap <= 2 * TOLERANCE * batched.distance[i]
 
 
 def test_paper_preset_accepts_non_contiguous_images(tiny_cnn, images):
@@ -132,7 +141,8 @@ def test_gradient_evals_accounting(tiny_cnn, images):
     result = find_boundary(tiny_cnn, images, steps=7)
     others = tiny_cnn(images).shape[1] - 1
     ranked, targets = min(RANKED_CLASSES, others), min(FAST_TARGETS, others)
-    assert (result.gradient_evals == ranked + targets * 7).all()  # ranking + DDN per target
+    expected = ranked + targets * 7 + NORMAL_STEPS  # ranking + DDN per target + projections
+    assert (result.gradient_evals == expected).all()
 
 
 def test_pgd_respects_ball_and_bounds(tiny_cnn, images):
@@ -190,7 +200,8 @@ def test_restarts_find_the_closer_boundary_the_gradient_misses():
     searched = find_boundary(TwoWalls(), x, bounds=None)  # 2-D input: restarts on by default
     assert torch.isclose(searched.distance[0], torch.tensor(0.05, dtype=torch.float64), rtol=0.01)
     assert searched.method == ("ddn-restart",)
-    assert (searched.gradient_evals == 1 + (1 + 8) * LOW_DIMENSION_STEPS).all()  # rank + 9 runs
+    expected = 1 + (1 + 8) * LOW_DIMENSION_STEPS + NORMAL_STEPS  # rank + 9 runs + projections
+    assert (searched.gradient_evals == expected).all()
 
 
 def test_paper_preset_runs_on_float64_models():

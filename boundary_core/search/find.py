@@ -13,6 +13,7 @@ from boundary_core.search.ddn import ddn_l2
 from boundary_core.search.ensemble import PaperBudget, paper_search
 from boundary_core.search.geometry import Bounds, normalize_l2, per_sample
 from boundary_core.search.ranking import rank_classes
+from boundary_core.search.refine import project_to_normal
 from boundary_core.search.result import BoundaryResult, empty_result
 
 PRESETS = ("fast", "paper")
@@ -24,6 +25,7 @@ MAX_SEED = 2**63 - 1  # torch.Generator.manual_seed's range
 FAST_STEPS = 20  # DDN steps per target class (bench search: the per-image ratios by steps)
 FAST_TARGETS = 3  # classes the fast preset aims at, nearest first by the first-order ranking
 RANKED_CLASSES = 9  # classes ranked (highest logits first): one backward pass each
+NORMAL_STEPS = 2  # normal projections of the winning point (refine.py): one gradient each
 LOW_DIMENSION = 64  # inputs with at most this many features get random restarts by default
 LOW_DIMENSION_RESTARTS = 8
 LOW_DIMENSION_STEPS = 50  # gradients cost nothing in 2-D; 20 left 2 of 200 toy queries > 1.02×
@@ -75,8 +77,9 @@ def fast_search(
     Ranks ``RANKED_CLASSES`` classes (``ranking.py``), then runs ``1 + restarts`` DDN runs of
     ``steps`` steps towards each chosen class, all samples × targets × runs in one batch, each from
     the class's first-order radius; every result is tightened by the segment search, and the
-    closest point τ past the boundary wins. Costs ``min(RANKED_CLASSES, K−1) + T·(1 + restarts)·
-    steps`` gradients per sample (T = ``min(targets, K−1)``).
+    closest point τ past the boundary wins, and ``NORMAL_STEPS`` normal projections refine it.
+    Costs ``min(RANKED_CLASSES, K−1) + T·(1 + restarts)·steps + NORMAL_STEPS`` gradients per
+    sample (T = ``min(targets, K−1)``).
     """
     x = origin.x
     classes, radii = rank_classes(model, x, origin.labels, RANKED_CLASSES)
@@ -105,7 +108,8 @@ def fast_search(
     nearest = distance.nan_to_num(float("inf")).argmin(dim=1)
     point = per_image[torch.arange(x.shape[0], device=x.device), nearest]
     methods = ["ddn" if int(n) % runs == 0 else "ddn-restart" for n in nearest]
-    return closest(model, origin, best, point, methods)
+    best = closest(model, origin, best, point, methods)
+    return project_to_normal(model, origin, best, bounds=bounds, iterations=NORMAL_STEPS)
 
 
 def check_search_arguments(*, steps: int | None, restarts: int | None, seed: int) -> None:

@@ -125,6 +125,11 @@ class Method:
     default: bool = True
 
 
+def _path_batch(settings: Settings, x: Tensor) -> int:
+    """Images per pass along IG's path: Captum takes at least one step of every image in ``x``."""
+    return max(settings.images_per_pass(x), len(x))
+
+
 def _ig(kind: str) -> Callable[[MethodInput], Computed]:
     def compute(given: MethodInput) -> Computed:
         settings = given.settings
@@ -137,7 +142,7 @@ def _ig(kind: str) -> Callable[[MethodInput], Computed]:
             given.target,
             baseline,
             steps=settings.ig_steps,
-            internal_batch_size=settings.images_per_pass(given.x),
+            internal_batch_size=_path_batch(settings, given.x),
         )
 
     return compute
@@ -179,7 +184,7 @@ def _big(given: MethodInput) -> Computed:
         given.boundary_point,
         given.target,
         steps=s.ig_steps,
-        internal_batch_size=s.images_per_pass(given.x),
+        internal_batch_size=_path_batch(s, given.x),
     )
 
 

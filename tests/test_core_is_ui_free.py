@@ -24,6 +24,9 @@ CORE_BENCHMARKS = {
     "resnet50",
     "ladder",
     "uploads",
+    "scale",
+    "budgets",
+    "startup",
 }
 CORE_FILES = sorted((ROOT / "boundary_core").rglob("*.py"))
 

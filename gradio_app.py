@@ -21,6 +21,7 @@ import torch
 from boundary_core.data.images import MAX_BYTES, check_file_size
 from boundary_core.device import apply_thread_policy, default_device
 from boundary_core.explain import explain_image
+from boundary_core.limits import REQUEST_SEARCH_STEPS
 from boundary_core.methods import METHODS, Settings, panel_methods
 from boundary_core.models import default_pair, get_spec, list_models, load_model, pairs
 from boundary_core.models.download import download_model
@@ -189,6 +190,12 @@ def settings_of(model_name, baselines, preset, steps):
             raise ValueError(f"search preset must be one of {', '.join(PRESETS)}")
         steps = int(steps) if steps else None
         check_search_arguments(steps=steps, restarts=None, seed=0)
+        cap = REQUEST_SEARCH_STEPS[preset]
+        if steps is not None and steps > cap:
+            raise ValueError(
+                f"{steps} search steps is over the budget of one request for the {preset} "
+                f"preset (at most {cap}; the command line takes more)"
+            )
     except (TypeError, ValueError) as error:
         raise gr.Error(str(error), print_exception=False) from None
     return tuple(baselines), steps

@@ -143,6 +143,20 @@ def test_a_file_over_the_core_limit_is_refused_before_reading(app, tmp_path):
         gradio_app.picture("upload", None, str(path), MODEL)
 
 
+def test_search_steps_over_a_requests_budget_are_refused_in_one_line(app):
+    """The API takes no more search steps than a browser request may ask for (limits.py): the
+    issue's `steps=500` with the paper preset cost 234 CPU-seconds per request."""
+    import gradio as gr
+
+    from boundary_core.limits import REQUEST_SEARCH_STEPS
+
+    gradio_app, _ = app
+    for preset, cap in REQUEST_SEARCH_STEPS.items():
+        assert gradio_app.settings_of(MODEL, ["black"], preset, cap) == (("black",), cap)
+        with pytest.raises(gr.Error, match=f"at most {cap}"):
+            gradio_app.settings_of(MODEL, ["black"], preset, cap + 1)
+
+
 def test_gpu_work_is_wrapped_with_a_duration_estimated_from_the_work(app, monkeypatch):
     gradio_app, _ = app
     seen = {}

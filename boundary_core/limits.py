@@ -55,7 +55,7 @@ TOY_MAX_LAYERS = 6
 # `?preset=paper&steps=500` cost 234 CPU-seconds per visit; the paper preset's own budget (100
 # steps per attack, ~1,000 gradients) is the most a request may ask for, and the fast preset may
 # go to 200 DDN steps (~200 gradients). Larger budgets are for the CLI (MAX_SEARCH_STEPS).
-REQUEST_SEARCH_STEPS = {"fast": 200, "paper": 100}  # enforced by ui.controls.search_controls
+REQUEST_SEARCH_STEPS = {"fast": 200, "paper": 100}  # ui.controls clamps, gradio_app refuses
 # Not yet read by a front (no URL key or widget sets them on the Explain page; the Evaluate page
 # and the Gradio API keep their own caps today): the numbers a front that exposes them must use.
 REQUEST_SAMPLES = 256  # noise samples per point (SmoothGrad, the Theory page's curves)

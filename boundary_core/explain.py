@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 import torch
 from torch import Tensor, nn
 
+from boundary_core import attributions as attr
 from boundary_core.attributions import DeepLiftRefused
 from boundary_core.attributions.private import private_copy
 from boundary_core.device import default_device
@@ -18,6 +19,7 @@ from boundary_core.methods import (
     METHODS,
     MethodInput,
     Settings,
+    agi_arguments,
     parse_methods,
 )
 from boundary_core.search import BoundaryResult, find_boundary
@@ -183,28 +185,35 @@ def expected_passes(name: str, settings: Settings) -> float:
 
 class _Schedule:
     """The maps still to compute, longest first; those that need x′ wait until it is found. A
-    method that hooks its model (``Method.hooks_model``) only runs on the main thread."""
+    method that hooks its model (``Method.hooks_model``) only runs on the main thread. AGI, a sum
+    over false classes, is split into ``shares`` tasks (every ``shares``-th class each)."""
 
-    def __init__(self, methods: tuple[str, ...], settings: Settings):
-        self.waiting = sorted(methods, key=lambda name: -expected_passes(name, settings))
-        self.total, self.boundaries = len(methods), {}
+    def __init__(self, methods: tuple[str, ...], settings: Settings, shares: int = 2):
+        tasks = [(name, None) for name in methods if name != "agi" or settings.agi_classes < 2]
+        if ("agi", None) not in tasks and "agi" in methods:
+            tasks += [("agi", slice(i, None, shares)) for i in range(shares)]
+        cost = {name: expected_passes(name, settings) for name in methods}
+        self.waiting = sorted(
+            tasks, key=lambda task: -cost[task[0]] / (1 if task[1] is None else shares)
+        )
+        self.total, self.boundaries = len(tasks), {}
         self.lock, self.searched = threading.Lock(), threading.Event()
 
-    def _allowed(self, name: str, main: bool, searched: bool) -> bool:
-        method = METHODS[name]
+    def _allowed(self, task: tuple, main: bool, searched: bool) -> bool:
+        method = METHODS[task[0]]
         return (main or not method.hooks_model) and (searched or not method.needs_boundary)
 
-    def next(self, main: bool) -> str | None:
-        """The next method this thread computes, or ``None`` when none is left for it. The
-        worker waits for the search when only methods that need x′ are left."""
+    def next(self, main: bool) -> tuple | None:
+        """The next task ``(method, share or None)`` of this thread, or ``None`` when none is
+        left for it. The worker waits for the search when only tasks that need x′ are left."""
         while True:
             with self.lock:
                 searched = self.searched.is_set()
-                for name in self.waiting:
-                    if self._allowed(name, main, searched):
-                        self.waiting.remove(name)
-                        return name
-                later = any(self._allowed(name, main, True) for name in self.waiting)
+                for task in self.waiting:
+                    if self._allowed(task, main, searched):
+                        self.waiting.remove(task)
+                        return task
+                later = any(self._allowed(task, main, True) for task in self.waiting)
             if searched or not later:
                 return None
             self.searched.wait()
@@ -221,14 +230,41 @@ class _Schedule:
 
 
 def _work(schedule: _Schedule, model, x, targets, settings, main: bool, progress=None) -> list:
-    """Compute the methods ``schedule`` hands this thread; their ``Attributions``."""
+    """Compute the tasks ``schedule`` hands this thread: ``[(task, Attributions)]``."""
     parts = []
-    while (name := schedule.next(main)) is not None:
-        done = 1 - (len(schedule.waiting) + 1) / schedule.total  # share of maps taken before
+    while (task := schedule.next(main)) is not None:
+        name, share = task
+        done = 1 - (len(schedule.waiting) + 1) / schedule.total  # share of tasks taken before
         report = (lambda _, text, done=done: progress(0.5 + 0.5 * done, text)) if progress else None
-        boundary = schedule.boundaries[main] if METHODS[name].needs_boundary else None
-        parts.append(attribute_all(model, x, targets, boundary, (name,), settings, report))
+        if share is None:
+            boundary = schedule.boundaries[main] if METHODS[name].needs_boundary else None
+            result = attribute_all(model, x, targets, boundary, (name,), settings, report)
+        else:
+            if report:
+                report(0.0, f"computing {METHODS[name].label}")
+            start = time.perf_counter()
+            part = attr.agi(model, x, targets, **agi_arguments(settings, x), share=share)
+            result = Attributions({name: part}, {}, seconds={name: time.perf_counter() - start})
+        parts.append((task, result))
     return parts
+
+
+def _merged(parts: list, methods: tuple[str, ...]) -> Attributions:
+    """The tasks' results as one ``Attributions``; AGI's shares summed in class order."""
+    merged = Attributions({}, {})
+    for _, result in [part for part in parts if part[0][1] is None]:
+        merged = merged.union(result, methods)
+    shares = sorted(
+        ((task[1].start, result) for task, result in parts if task[1] is not None),
+        key=lambda item: item[0],
+    )
+    if shares:
+        total = shares[0][1].maps["agi"]
+        for _, result in shares[1:]:
+            total = total + result.maps["agi"]
+        seconds = sum(result.seconds["agi"] for _, result in shares)
+        merged = merged.union(Attributions({"agi": total}, {}, seconds={"agi": seconds}), methods)
+    return merged
 
 
 def explain_image(
@@ -312,9 +348,7 @@ def explain_image(
             schedule.search_done(None)  # the worker takes no more methods
         raise
     if schedule is not None:
-        attributions = Attributions({}, {})
-        for part in parts + job.result():
-            attributions = attributions.union(part, methods)
+        attributions = _merged(parts + job.result(), methods)
     return Explanation(
         x,
         tuple(class_names),

@@ -161,19 +161,21 @@ def _smoothgrad(given: MethodInput) -> Computed:
     )
 
 
+def agi_arguments(settings: Settings, x: Tensor) -> dict:
+    """``attributions.agi``'s keyword arguments from ``settings`` for inputs like ``x``: the AGI
+    row's, and those of ``explain_image`` when it spreads AGI's classes over two threads."""
+    return {
+        "false_classes": settings.agi_classes,
+        "steps": settings.agi_steps,
+        "step_size": settings.agi_step_size,
+        "variant": settings.agi_variant,
+        "seed": settings.seed,
+        "batch_size": settings.images_per_pass(x),
+    }
+
+
 def _agi(given: MethodInput) -> Computed:
-    s = given.settings
-    return attr.agi(
-        given.model,
-        given.x,
-        given.target,
-        false_classes=s.agi_classes,
-        steps=s.agi_steps,
-        step_size=s.agi_step_size,
-        variant=s.agi_variant,
-        seed=s.seed,
-        batch_size=s.images_per_pass(given.x),
-    )
+    return attr.agi(given.model, given.x, given.target, **agi_arguments(given.settings, given.x))
 
 
 def _big(given: MethodInput) -> Computed:

@@ -95,39 +95,51 @@ def test_the_worker_thread_gets_its_own_model_and_input(monkeypatch):
 
 
 def test_the_two_threads_share_the_maps_longest_first(monkeypatch):
-    """The worker starts on the longest boundary-free map; once x′ is found the main thread
-    takes the rest too (before, it computed only the maps that need x′ and DeepLIFT, and the
-    worker did everything else alone: AGI then bounded the wall time)."""
+    """Each thread takes the longest task it may, in turn; once x′ is found the main thread takes
+    maps too, and AGI (a sum over false classes) is split into two tasks. Before, the main thread
+    computed only the maps that need x′ and DeepLIFT, and the worker did every other map alone:
+    AGI then bounded the wall time."""
     import threading
 
     import boundary_core.explain as explain
 
     taken = []
-    original = explain.attribute_all
+    original = explain._Schedule.next
 
-    def recording(model, x, target, boundary, methods, *args, **kwargs):
-        taken.append((threading.current_thread() is threading.main_thread(), methods[0]))
-        return original(model, x, target, boundary, methods, *args, **kwargs)
+    def recording(schedule, main):
+        task = original(schedule, main)
+        if task is not None:
+            taken.append((threading.current_thread() is threading.main_thread(), task))
+        return task
 
-    monkeypatch.setattr(explain, "attribute_all", recording)
+    monkeypatch.setattr(explain._Schedule, "next", recording)
     model = load_model("shapes-standard")
     x = _gallery_image("06_distractor_arrow")
     names = get_spec("shapes-standard").class_names
-    settings = Settings(sg_samples=40, agi_classes=3, agi_steps=10, ig_steps=8)
+    settings = Settings(sg_samples=40, agi_classes=4, agi_steps=10, ig_steps=8)
     methods = ("sm", "sg", "ig_black", "ig_white", "agi", "bsm", "big")
     costs = {m: explain.expected_passes(m, settings) for m in methods}
-    assert max(costs, key=costs.get) == "agi" and costs["sg"] > costs["ig_black"] > costs["sm"]
-    explain_image(
+    costs["agi"] /= 2  # per share
+    assert costs["sg"] > costs["agi"] > costs["ig_black"] > costs["sm"]
+    result = explain_image(
         model, x, names, methods=methods, settings=settings, parallel=True, search_steps=200
     )
-    by_worker = [name for main, name in taken if not main]
-    by_main = [name for main, name in taken if main]
-    assert sorted(by_worker + by_main) == sorted(methods)
-    assert by_worker[0] == "agi"
-    assert by_main, "the main thread computed no map"
-    for order in (by_worker, by_main):  # each thread takes the longest one it may, in turn
+    names_taken = sorted(name for _, (name, _) in taken)
+    assert names_taken == sorted([*methods, "agi"])  # AGI twice: two shares of its classes
+    shares = sorted((share.start, share.step) for _, (name, share) in taken if name == "agi")
+    assert shares == [(0, 2), (1, 2)]
+    by_worker = [name for main, (name, _) in taken if not main]
+    by_main = [name for main, (name, _) in taken if main]
+    assert by_worker[0] == "sg" and by_main, "the main thread computed no map"
+    for order in (by_worker, by_main):
         free = [m for m in order if m not in ("bsm", "big")]
         assert free == sorted(free, key=lambda m: -costs[m])
+    serial = explain_image(
+        model, x, names, methods=("agi",), settings=settings, parallel=False, search_steps=1
+    )
+    torch.testing.assert_close(
+        result.attributions.maps["agi"], serial.attributions.maps["agi"], rtol=1e-5, atol=1e-7
+    )
 
 
 def test_a_given_boundary_skips_the_search_and_gives_the_same_maps():
@@ -176,8 +188,8 @@ def test_a_failed_search_stops_the_worker_and_raises(monkeypatch):
 
 
 def test_the_worker_gets_its_own_boundary_point(monkeypatch):
-    """Captum flips ``requires_grad`` on the tensor it attributes: BSM on the worker and BIG on
-    the main thread must not share x′'s tensor (as they must not share x's)."""
+    """Captum flips ``requires_grad`` on the tensor it attributes: BSM and BIG, one on each
+    thread, must not share x′'s tensor (as they must not share x's)."""
     import threading
     import time
 
@@ -198,7 +210,8 @@ def test_the_worker_gets_its_own_boundary_point(monkeypatch):
     x = _gallery_image("06_distractor_arrow")
     names = get_spec("shapes-standard").class_names
     result = explain_image(model, x, names, methods=("bsm", "big"), parallel=True, search_steps=5)
-    assert {(main, name) for main, name, _ in seen} == {(True, "big"), (False, "bsm")}
+    assert sorted(name for _, name, _ in seen) == ["big", "bsm"]
+    assert {main for main, _, _ in seen} == {True, False}  # one map on each thread
     worker_point = next(boundary.point for main, _, boundary in seen if not main)
     assert worker_point.data_ptr() != result.boundary.point.data_ptr()
     torch.testing.assert_close(worker_point, result.boundary.point)

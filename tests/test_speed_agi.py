@@ -92,3 +92,19 @@ def test_the_first_step_is_shared_by_the_false_classes():
 def test_agi_refuses_a_bad_batch_size(tiny_cnn, images):
     with pytest.raises(ValueError, match="AGI batch size"):
         attr.agi(tiny_cnn, images, tiny_cnn(images).argmax(1), batch_size=0)
+
+
+def test_shares_of_the_false_classes_add_up_to_the_whole_map():
+    """AGI sums over its false classes, so ``explain_image`` can give each thread a share."""
+    model = TinyCNN(classes=6).eval()
+    x = torch.rand(2, 3, 8, 8, generator=torch.Generator().manual_seed(5))
+    target = model(x).argmax(1)
+    whole = attr.agi(model, x, target, false_classes=5, steps=4, step_size=0.08)
+    shares = [
+        attr.agi(model, x, target, false_classes=5, steps=4, step_size=0.08, share=share)
+        for share in (slice(0, None, 2), slice(1, None, 2))
+    ]
+    assert not torch.allclose(shares[0], whole)  # a share alone is not the map
+    torch.testing.assert_close(shares[0] + shares[1], whole, rtol=1e-5, atol=1e-7)
+    empty = attr.agi(model, x, target, false_classes=5, steps=4, share=slice(5, None))
+    assert torch.equal(empty, torch.zeros_like(x))

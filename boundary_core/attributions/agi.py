@@ -58,13 +58,15 @@ def _gradients_in_batches(model, points, explained, false_class, batch_size):
     return tuple(torch.cat(column) for column in zip(*parts, strict=True))
 
 
-def _first_step(model, x, target, false_classes, seed):
+def _first_step(model, x, target, false_classes, seed, share):
     """The false classes ``(B, k)`` and the gradients at x, shared by the k paths of a sample:
     one forward, one ∇p_explained and k ∇p_false (instead of k forwards and 2k backwards).
     Returns classes, ∇p_false ``(B·k, ...)``, ∇p_explained ``(B, ...)``, predictions ``(B,)``."""
     points = x.detach().requires_grad_(True)
     logits = model(points)  # (B, K)
-    classes = sample_false_classes(target, logits.shape[1], false_classes, seed)  # (B, k)
+    classes = sample_false_classes(target, logits.shape[1], false_classes, seed)[:, share]  # (B, k)
+    if classes.shape[1] == 0:  # an empty share
+        return classes, None, None, None
     probabilities = logits.softmax(dim=1)
     (grad_explained,) = torch.autograd.grad(
         probabilities.gather(1, target[:, None]).sum(), points, retain_graph=True
@@ -102,11 +104,15 @@ def agi(
     variant: str = AGI_VARIANT,
     seed: int = 0,
     batch_size: int | None = None,
+    share: slice = slice(None),
 ) -> Tensor:
     """AGI map ``(B, C, H, W)`` for ``target (B,)``; ``step_size`` is L∞ in [0, 1] pixels.
 
     ``batch_size``: paths stepped per forward pass (``None``: all B·k at once); the map does not
     depend on it, the speed does (small batches are cheaper per image on a CPU).
+    ``share``: only the paths towards the drawn false classes ``[share]`` (of the k drawn). The map
+    is a sum over classes, so the maps of shares that partition the draw add up to the whole
+    map: two threads can each take one.
     """
     require_int("AGI false classes", false_classes)
     require_int("AGI steps", steps)
@@ -116,9 +122,11 @@ def agi(
     if variant not in VARIANTS:
         raise ValueError(f"unknown AGI variant {variant!r}; choose one of {', '.join(VARIANTS)}")
     classes, grad_false, grad_explained, predicted = _first_step(
-        model, x, target, false_classes, seed
+        model, x, target, false_classes, seed, share
     )
     batch, k = classes.shape
+    if k == 0:  # an empty share
+        return torch.zeros_like(x)
     origin = x.detach().repeat_interleave(k, dim=0)  # (B·k, C, H, W)
     explained = target.repeat_interleave(k)
     false_class = classes.flatten()

@@ -5,7 +5,6 @@ import streamlit as st
 
 from boundary_core.models import get_spec
 from ui.compare import alignment_table, download_prompt, figure3_grid
-from ui.compute import preset_note
 from ui.controls import (
     device_caption,
     image_controls,
@@ -13,6 +12,7 @@ from ui.controls import (
     search_controls,
     share,
 )
+from ui.explain_view import preset_note
 from ui.layout import phone_layout
 from ui.state import app_navigation, friendly_errors
 from ui.views import explain, style_controls

@@ -195,6 +195,7 @@ def test_alignment_sentence_follows_the_numbers(standard, robust, expected):
 
 def test_preset_note_names_the_farther_search():
     import ui.compute as compute
+    from ui.explain_view import preset_note
 
     compute.clear_caches()
     image = np.zeros((3, 4, 4), np.float32)
@@ -204,11 +205,11 @@ def test_preset_note_names_the_farther_search():
         key = compute.image_key(image)
         compute.cached_search("m", key, image, preset, None, compute.SEED, _record=record)
 
-    assert compute.preset_note("m", image, "fast", None) is None  # nothing searched yet
+    assert preset_note("m", image, "fast", None) is None  # nothing searched yet
     store("fast", 0.31)
-    assert compute.preset_note("m", image, "fast", None) is None  # only one preset ran
+    assert preset_note("m", image, "fast", None) is None  # only one preset ran
     store("paper", 0.52)
     for preset in ("fast", "paper"):
-        note = compute.preset_note("m", image, preset, None)
+        note = preset_note("m", image, preset, None)
         assert "The **paper** preset found a farther x′ than the fast one" in note, note
         assert "0.5200 against 0.3100" in note

@@ -23,7 +23,6 @@ from boundary_core.explain import Attributions, Explanation, attribute_all
 from boundary_core.methods import METHODS, Settings, alignment_of, ig_method, panel_methods
 from boundary_core.models import get_spec, load_model
 from boundary_core.render import explanation_arrays, image_key
-from boundary_core.search import PRESETS
 from boundary_core.search.result import empty_result
 from ui import search_jobs
 from ui.search_jobs import boundary_of
@@ -74,25 +73,6 @@ def stored_search(model_name: str, image: np.ndarray, preset: str, steps) -> dic
         return cached_search(model_name, image_key(image), image, preset, steps, SEED)
     except _NotCached:
         return None
-
-
-def preset_note(model_name: str, image: np.ndarray, preset: str, steps) -> str | None:
-    """A sentence comparing this search's x′ with the other preset's, when both are cached for
-    this image (default budgets for the other one): which one found the closer point."""
-    mine = stored_search(model_name, image, preset, steps)
-    other = next((p for p in PRESETS if p != preset), None)
-    theirs = stored_search(model_name, image, other, None) if other else None
-    if mine is None or theirs is None or not (mine["found"][0] and theirs["found"][0]):
-        return None
-    here, there = float(mine["distance"][0]), float(theirs["distance"][0])
-    if abs(here - there) <= 1e-6 * max(here, there):
-        return f"The {preset} and {other} presets found x′ at the same distance ({here:.4f})."
-    far, near = (preset, other) if here > there else (other, preset)
-    return (
-        f"The **{far}** preset found a farther x′ than the {near} one for this image "
-        f"(ℓ2 {max(here, there):.4f} against {min(here, there):.4f}): every search only gives an "
-        "upper bound on the distance to the boundary, so the closer point is the better one."
-    )
 
 
 def search_key(model_name: str, image: np.ndarray, preset: str, steps) -> tuple:

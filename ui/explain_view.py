@@ -8,6 +8,7 @@ import streamlit as st
 from boundary_core.heatmap import amplified_perturbation
 from boundary_core.models import get_spec
 from boundary_core.render import image_key
+from boundary_core.search import PRESETS
 from ui import compute, search_jobs
 from ui.panels import image_rgb, panel_images, upscale
 from ui.sources import Picture
@@ -49,6 +50,25 @@ def target_controls(model: str, picture: Picture) -> int | None:
     )
     right.caption("Red pushes towards this class, blue away from it (every style).")
     return None if choice == PREDICTED else names.index(choice)
+
+
+def preset_note(model_name: str, image: np.ndarray, preset: str, steps) -> str | None:
+    """A sentence comparing this search's x′ with the other preset's, when both are cached for
+    this image (default budgets for the other one): which one found the closer point."""
+    mine = compute.stored_search(model_name, image, preset, steps)
+    other = next((p for p in PRESETS if p != preset), None)
+    theirs = compute.stored_search(model_name, image, other, None) if other else None
+    if mine is None or theirs is None or not (mine["found"][0] and theirs["found"][0]):
+        return None
+    here, there = float(mine["distance"][0]), float(theirs["distance"][0])
+    if abs(here - there) <= 1e-6 * max(here, there):
+        return f"The {preset} and {other} presets found x′ at the same distance ({here:.4f})."
+    far, near = (preset, other) if here > there else (other, preset)
+    return (
+        f"The **{far}** preset found a farther x′ than the {near} one for this image "
+        f"(ℓ2 {max(here, there):.4f} against {min(here, there):.4f}): every search only gives an "
+        "upper bound on the distance to the boundary, so the closer point is the better one."
+    )
 
 
 def _cancel(key: tuple) -> None:
@@ -134,7 +154,7 @@ def explain_live(request: compute.Request, cells: list, style, picture: Picture,
         request, status.progress, on_map=draw, on_wait=status.waiting, search=not cancelled
     )
     status.clear()
-    note = compute.preset_note(request.model, request.image, request.preset, request.steps)
+    note = preset_note(request.model, request.image, request.preset, request.steps)
     if note:
         place.info(note)
     if cancelled:

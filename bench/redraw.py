@@ -1,0 +1,111 @@
+"""Issue 18: after the first explanation, a change that needs no new search (IG baseline, target
+class of the maps, heatmap style, palette) redraws the Explain page within 1 s. Part of
+``python -m bench app`` (``--only-redraw`` runs just this and records ``## app-redraw``)."""
+
+import os
+import time
+
+from boundary_core.paths import ROOT
+
+REDRAW_VIEWS = (  # (label, model, query parameters of the Explain page)
+    ("32×32 photo", "cifar10-resnet18", {"domain": "photos", "photo": "chelsea"}),
+    ("64×64 shapes", "shapes-robust", {"domain": "shapes", "shape": "06_distractor_arrow"}),
+)
+
+
+def _pick_second_class(app) -> None:
+    target = app.selectbox(key="target")
+    target.select(target.options[1])
+
+
+CHANGES = (  # what a user changes after the first view; none of it needs a new search
+    (
+        "IG baseline 'blur' added",
+        lambda app: app.sidebar.multiselect(key="baselines").set_value(["black", "white", "blur"]),
+    ),
+    ("target: 2nd most likely class", _pick_second_class),
+    ("style: captum", lambda app: app.sidebar.radio(key="style").set_value("captum")),
+    ("palette: jet", lambda app: app.sidebar.selectbox(key="palette").select("jet")),
+)
+
+
+FIRST_TILES = 3  # the single-pass maps (SM, Grad×Input, BSM) drawn first
+
+
+def redraw_timings() -> list[dict]:
+    """Seconds of a full Explain script run (AppTest: computing and drawing, no browser) for the
+    first view of an image, then after each change of ``CHANGES``, with the number of boundary
+    searches and maps each one computed (from cold caches, model loaded)."""
+    from streamlit.testing.v1 import AppTest
+
+    import ui.compute as compute
+    from ui import search_jobs
+
+    counts = {"searches": 0, "maps": 0}
+    search, attribute = search_jobs.find_boundary, compute.attribute_all
+
+    def counted_search(*args, **kwargs):
+        counts["searches"] += 1
+        return search(*args, **kwargs)
+
+    done: list[float] = []  # when each map was computed
+
+    def counted_maps(model, x, target, boundary, methods, settings):
+        counts["maps"] += len(methods)
+        out = attribute(model, x, target, boundary, methods, settings)
+        done.append(time.perf_counter())
+        return out
+
+    search_jobs.find_boundary, compute.attribute_all = counted_search, counted_maps
+    rows = []
+    try:
+        for label, model, params in REDRAW_VIEWS:
+            compute.cached_model(model)
+            compute.clear_caches()
+            app = AppTest.from_file(str(ROOT / "pages" / "1_Explain.py"), default_timeout=600)
+            app.query_params.update({"model": model, **params})
+            for name, change in (("first view", None), *CHANGES):
+                before = dict(counts)
+                if change is not None:
+                    change(app)
+                done.clear()
+                start = time.perf_counter()
+                app.run()
+                seconds = time.perf_counter() - start
+                first = done[FIRST_TILES - 1] - start if len(done) >= FIRST_TILES else None
+                if app.exception:
+                    raise RuntimeError(f"{label}, {name}: {app.exception[0].message}")
+                rows.append(
+                    {"image": label, "change": name, "seconds": seconds, "first": first}
+                    | {key: counts[key] - before[key] for key in counts}
+                )
+    finally:
+        search_jobs.find_boundary, compute.attribute_all = search, attribute
+    return rows
+
+
+def redraw_table(rows: list[dict]) -> str:
+    lines = [
+        "Explain page after the first view (AppTest: one full script run, computing and drawing, "
+        "no browser; cold caches, model loaded). Target: a change that needs no new search "
+        "redraws within 1 s. 'first 3 maps ready': when the third map was computed (the page "
+        "draws each map as it is ready, single-pass maps first).",
+        "",
+        "| image | change | s | first 3 maps ready, s | searches | maps computed | ≤ 1 s |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        verdict = (
+            "–"
+            if row["change"] == "first view"
+            else ("met" if row["seconds"] <= 1.0 else "**NOT met**")
+        )
+        first = "–" if row["first"] is None else f"{row['first']:.2f}"
+        lines.append(
+            f"| {row['image']} | {row['change']} | {row['seconds']:.2f} | {first} | "
+            f"{row['searches']} | {row['maps']} | {verdict} |"
+        )
+    lines.append(
+        f"\nLoad average at the end: {os.getloadavg()[0]:.1f} (the CPU is shared with other work)."
+    )
+    return "\n".join(lines)

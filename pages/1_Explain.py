@@ -72,7 +72,7 @@ with friendly_errors("the explanation"):
 
     with head.container(key="tiles_headline"):  # two metrics a row on a phone
         (prediction_only if was_cancelled(result) else headline)(result)
-    panels = panel_images(result, style)
+    panels = panel_images(result, style, model=choice.model)
     fill_cells(cells, panels, picture, amplification(result))
     if picture.box is not None:
         with right:

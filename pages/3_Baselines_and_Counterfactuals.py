@@ -47,6 +47,8 @@ with friendly_errors("this view"):
             "preset",
             "steps",
             "style",
+            "scale",
+            "palette",
             "blur",
             "alpha",
             "erase",

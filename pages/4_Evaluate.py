@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from boundary_core.limits import REQUEST_IMAGES
 from boundary_core.search import PRESETS
 from ui.controls import device_caption
 from ui.evaluation_view import (
@@ -13,7 +14,7 @@ from ui.evaluation_view import (
     shipped_view,
 )
 from ui.layout import phone_layout
-from ui.state import app_navigation, friendly_errors, init, publish
+from ui.state import app_navigation, friendly_errors, init, publish, url_value
 from ui.views import outside_cache
 
 st.set_page_config(page_title="Evaluate · Boundary Attribution Explorer", layout="wide")
@@ -43,8 +44,15 @@ with friendly_errors("the evaluation"):
         columns = st.columns(3)
         init("eval_model", SHIPPED[0], SHIPPED)
         model = columns[0].selectbox("Model", SHIPPED, key="eval_model")
-        init("eval_n", 4, kind=lambda v: min(max(int(v), 1), 32))
-        n = columns[1].number_input("Test images", 1, 32, key="eval_n")
+        asked = url_value("eval_n") if "eval_n" not in st.session_state else None
+        init("eval_n", 4, kind=lambda v: min(max(int(v), 1), REQUEST_IMAGES))
+        if asked is not None and asked.strip() != str(st.session_state["eval_n"]):
+            st.warning(
+                f"{asked} test images is over the budget of one browser request; running "
+                f"{st.session_state['eval_n']} (at most {REQUEST_IMAGES}; the command line "
+                "`evaluate` takes any number)."
+            )
+        n = columns[1].number_input("Test images", 1, REQUEST_IMAGES, key="eval_n")
         init("eval_preset", "fast", PRESETS)
         preset = columns[2].selectbox("Boundary search", PRESETS, key="eval_preset")
         submitted = st.form_submit_button("Run evaluation")

@@ -36,7 +36,21 @@ with friendly_errors("the ladder"):
             choice = image_controls(domains, fixed_model=ready[0])
         preset, steps = search_controls()
         style = style_controls(len(rungs))
-    share(keys=("family", "domain", "photo", "shape", "preset", "steps", "style", "blur", "alpha"))
+    share(
+        keys=(
+            "family",
+            "domain",
+            "photo",
+            "shape",
+            "preset",
+            "steps",
+            "style",
+            "scale",
+            "palette",
+            "blur",
+            "alpha",
+        )
+    )
     device_caption()
     download_buttons([name for name in rungs if name not in ready])
     if choice is None:

@@ -82,3 +82,17 @@ def test_metrics_are_explained_and_the_shipped_numbers_are_read_out():
         line = next(line for line in text.splitlines() if f"{a:.3f} on `{standard}`" in line)
         assert f"{b:.3f} on `{robust}`" in line
         assert ("**farther**" in line) == (b - a >= SAME), line
+
+
+def test_a_url_asking_more_images_than_a_request_may_score_is_clamped_and_said():
+    """`?eval_n=1000` was silently cut to 32: now to limits.REQUEST_IMAGES, with a warning."""
+    from streamlit.testing.v1 import AppTest
+
+    from boundary_core.limits import REQUEST_IMAGES
+
+    page = AppTest.from_file(PAGE, default_timeout=120)
+    page.query_params["eval_n"] = "1000"
+    page.run()
+    assert not page.exception
+    assert page.session_state["eval_n"] == REQUEST_IMAGES
+    assert any("1000 test images is over the budget" in w.value for w in page.warning)

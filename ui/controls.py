@@ -33,8 +33,9 @@ def budgets(preset: str) -> tuple[str, ...]:
 
 BLURS = ("auto", "0", "0.5", "1", "1.5", "2", "3", "4", "6", "8")
 STYLE_HELP = (
-    "paper: mean over channels, Gaussian blur, signed_max, jet on a fixed [−1, 1] "
-    "scale. captum: channel sum, 2% outlier clip, red–white–green."
+    "paper: mean over channels and a Gaussian blur, scaled by the signed maximum. captum: "
+    "channel sum and a 2% outlier clip. Both use the palette and colour scale chosen below "
+    "(default blue–white–red, red = pushes towards the explained class)."
 )
 CHOOSABLE = tuple(m for m in METHODS if m not in IG_BASELINE_METHODS)  # IG: by its baselines
 DEFAULT_CHOSEN = tuple(m for m in CHOOSABLE if METHODS[m].default)
@@ -240,6 +241,8 @@ def share(
         "blend",
         "colour",
         "style",
+        "scale",
+        "palette",
         "blur",
         "alpha",
     ),

@@ -222,11 +222,19 @@ def compare_boundary(result: dict, picture: Picture) -> None:
             f"{summary['boundary']['distance_l2']:.3f}); slide to see where it is.",
         )
         mix = (1 - t) * x + t * boundary
-        st.image(upscale(image_rgb(mix), 256, picture.box), caption=f"t = {t:.2f}")
+        st.image(
+            upscale(image_rgb(mix), 256, picture.box),
+            caption=f"t = {t:.2f}",
+            alt=f"the image moved a fraction {t:.2f} of the way to its boundary point x′",
+        )
     gain = amplification(result)
     with right:
         shown = amplified_perturbation(x, boundary, gain=gain)
-        st.image(upscale(shown, 256), caption=f"x′ − x, amplified ×{gain:.3g}")
+        st.image(
+            upscale(shown, 256),
+            caption=f"x′ − x, amplified ×{gain:.3g}",
+            alt=f"the change from x to x′, each pixel's change times {gain:.3g} around mid-grey",
+        )
         largest = 0.5 / gain if gain else 0.0
         st.caption(
             f"Each pixel's change times {gain:.3g} around mid-grey: the largest change, "

@@ -97,7 +97,8 @@ def write_outputs(explanation, out: Path) -> list[str]:
 
 
 def save_heatmap_png(path: Path, attribution: np.ndarray, image: np.ndarray) -> None:
-    """The paper-style overlay (signed_max + blur, jet on a fixed [−1, 1] range) as a PNG."""
+    """The paper-style overlay (signed_max + blur on a fixed [−1, 1] range, the default
+    blue–white–red palette: red pushes towards the class) as a PNG."""
     from PIL import Image
 
     from boundary_core.heatmap import paper_overlay, to_uint8

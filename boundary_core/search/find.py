@@ -22,7 +22,9 @@ Progress = Callable[[float, str], None]
 
 MAX_SEARCH_STEPS = 10_000  # per attack; 10× the strongest reference attack we run
 MAX_SEED = 2**63 - 1  # torch.Generator.manual_seed's range
-FAST_STEPS = 20  # DDN steps per target class (bench search: the per-image ratios by steps)
+FAST_STEPS = 40  # DDN steps per target class (bench search: the per-image ratios by steps)
+LARGE_INPUT = 64 * 64 * 3  # above this many features (a 224² ResNet-50: 0.34 s a gradient) ...
+LARGE_INPUT_STEPS = 20  # ... 20 steps per target, so the search costs what the old DDN-50 did
 FAST_TARGETS = 3  # classes the fast preset aims at, nearest first by the first-order ranking
 RANKED_CLASSES = 9  # classes ranked (highest logits first): one backward pass each
 NORMAL_STEPS = 2  # normal projections of the winning point (refine.py): one gradient each
@@ -43,8 +45,14 @@ def default_restarts(x: Tensor) -> int:
 
 
 def default_steps(x: Tensor) -> int:
-    """DDN steps per run for the fast preset: ``FAST_STEPS``, or ``LOW_DIMENSION_STEPS`` in 2-D."""
-    return LOW_DIMENSION_STEPS if x[0].numel() <= LOW_DIMENSION else FAST_STEPS
+    """DDN steps per run for the fast preset: ``LOW_DIMENSION_STEPS`` in 2-D, ``FAST_STEPS`` up
+    to 64×64 RGB, ``LARGE_INPUT_STEPS`` beyond. On shapes-robust (40 images) 20 steps per target
+    left a 95th percentile of 1.14× the reference and 40 steps 1.05×; at 224² a step costs 0.34 s.
+    """
+    features = x[0].numel()
+    if features <= LOW_DIMENSION:
+        return LOW_DIMENSION_STEPS
+    return FAST_STEPS if features <= LARGE_INPUT else LARGE_INPUT_STEPS
 
 
 def _starts(origin: Origin, radius: Tensor, runs: int, seed: int) -> Tensor:

@@ -138,7 +138,14 @@ def run(args) -> str:
         + " and ".join(f"{attack}-{steps}" for attack, steps in attacks.items())
         + " (FAB: ℓ2, targeted at every other class in turn, steps per target), each tightened "
         "by the segment search and re-checked alone; ratio = preset ÷ reference per image. "
-        "Fast preset default: "
+        f"Options: `--images {args.images} --paper-images {args.paper_images} --ddn-steps "
+        f"{args.ddn_steps} --fab-steps {args.fab_steps}`"
+        + (
+            " (preset results reused from the cache: wall s is that run's)"
+            if args.reuse_presets
+            else ""
+        )
+        + ". Fast preset default: "
         f"{FAST_STEPS} DDN steps per target. Distances and counts do not depend on load; wall "
         "times do (shared 2-core CPU).",
     ]

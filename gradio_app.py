@@ -41,7 +41,7 @@ from boundary_core.render import (
 )
 from boundary_core.search import PRESETS
 from boundary_core.search.ensemble import eps_ladder
-from boundary_core.search.find import FAST_STEPS, check_search_arguments, paper_budget
+from boundary_core.search.find import check_search_arguments, fast_gradients, paper_budget
 from ui.sources import DOMAINS, gallery_names, gallery_picture, upload_picture
 
 # Present on Hugging Face ZeroGPU Spaces (a no-op decorator off ZeroGPU).
@@ -105,7 +105,7 @@ def gpu_seconds(model_name, image, methods, preset, steps, target=None, progress
     del progress, target
     settings = Settings()
     if preset == "fast":
-        search = (steps or FAST_STEPS) + 1
+        search = fast_gradients(image.size, steps or None)
     else:
         budget = paper_budget(steps)  # every rung of the ladder (no early exit), C&W, APGD
         search = len(eps_ladder(budget)) * budget.pgd_steps + budget.apgd_steps

@@ -41,3 +41,17 @@ def test_subsets_are_charged_to_their_own_samples(tiny_cnn, images):
     result = find_boundary(recorder, images, preset="paper", budget=budget)
     assert int(result.gradient_evals.sum()) == recorder.backward_rows
     assert result.gradient_evals.unique().numel() > 1  # rungs differ per sample here
+
+
+def test_the_fast_budget_formula_is_what_a_shapes_image_costs():
+    """``fast_gradients`` (the Gradio app's GPU-time estimate) equals the counted gradients of the
+    fast preset on a shipped 64×64 model, image by image."""
+    from boundary_core.data.shapes import TEST_SEED, make_batch
+    from boundary_core.models import load_model
+    from boundary_core.search.find import fast_gradients
+
+    model = load_model("shapes-standard")
+    x = make_batch(range(4), seed=TEST_SEED).images
+    result = find_boundary(model, x, preset="fast")
+    assert result.found.all()
+    assert result.gradient_evals.tolist() == [fast_gradients(x[0].numel())] * 4

@@ -33,6 +33,15 @@ LOW_DIMENSION_RESTARTS = 8
 LOW_DIMENSION_STEPS = 50  # gradients cost nothing in 2-D; 20 left 2 of 200 toy queries > 1.02×
 
 
+def fast_gradients(features: int, steps: int | None = None) -> int:
+    """Gradients the fast preset spends on one image of ``features`` numbers, without random
+    restarts (images): the class ranking, ``FAST_TARGETS`` DDN runs and the normal projections
+    (131 on a 64×64 shape, 71 on a 224² photo; counted by the hooks in ``counting.py``)."""
+    if steps is None:
+        steps = FAST_STEPS if features <= LARGE_INPUT else LARGE_INPUT_STEPS
+    return RANKED_CLASSES + FAST_TARGETS * steps + NORMAL_STEPS
+
+
 def default_restarts(x: Tensor) -> int:
     """Random DDN restarts per target for the fast preset: 8 in low dimension, none for images.
 

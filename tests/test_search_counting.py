@@ -55,3 +55,22 @@ def test_the_fast_budget_formula_is_what_a_shapes_image_costs():
     result = find_boundary(model, x, preset="fast")
     assert result.found.all()
     assert result.gradient_evals.tolist() == [fast_gradients(x[0].numel())] * 4
+
+
+def test_selected_rows_and_cached_records_keep_their_forward_counts():
+    """evaluate's row selection and the app's cached search record carry ``forward_evals``."""
+    import torch
+
+    from boundary_core.data.shapes import TEST_SEED, make_batch
+    from boundary_core.evaluation.run import _select
+    from boundary_core.models import load_model
+    from ui.search_jobs import boundary_of, search_record
+
+    model = load_model("shapes-standard")
+    x = make_batch(range(3), seed=TEST_SEED).images
+    result = find_boundary(model, x, preset="fast")
+    kept = _select(result, torch.tensor([True, False, True]))
+    assert kept.forward_evals.tolist() == result.forward_evals[[0, 2]].tolist()
+    one = find_boundary(model, x[:1], preset="fast")
+    again = boundary_of(search_record(one, 1.0, None), torch.device("cpu"))
+    assert again.row(0) == one.row(0) and again.row(0)["forward_evals"] > 0

@@ -75,6 +75,9 @@ def search_record(result: BoundaryResult, seconds: float, probabilities) -> dict
         "original_label": result.original_label.cpu().numpy(),
         "method": tuple(result.method),
         "gradient_evals": result.gradient_evals.cpu().numpy(),
+        "forward_evals": None
+        if result.forward_evals is None
+        else result.forward_evals.cpu().numpy(),
         "seconds": seconds,
         "probabilities": probabilities,
     }
@@ -86,6 +89,9 @@ def boundary_of(record: dict, device: torch.device) -> BoundaryResult:
         name: torch.from_numpy(np.asarray(record[name])).to(device)
         for name in ("point", "found", "distance", "label", "original_label", "gradient_evals")
     }
+    forwards = record.get("forward_evals")  # absent in records cached before it was counted
+    if forwards is not None:
+        tensors["forward_evals"] = torch.from_numpy(np.asarray(forwards)).to(device)
     return BoundaryResult(method=tuple(record["method"]), **tensors)
 
 

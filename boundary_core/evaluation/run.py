@@ -106,6 +106,7 @@ def _select(result: BoundaryResult, keep: Tensor) -> BoundaryResult:
         original_label=result.original_label[keep],
         method=tuple(m for m, k in zip(result.method, keep.tolist(), strict=True) if k),
         gradient_evals=result.gradient_evals[keep],
+        forward_evals=None if result.forward_evals is None else result.forward_evals[keep],
     )
 
 

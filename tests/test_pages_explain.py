@@ -188,7 +188,7 @@ def test_search_job_stops_at_its_next_progress_report():
     from ui.search_jobs import SearchCancelled, SearchJob
 
     job = SearchJob(("m", "k", "paper", None, 0))
-    job.report(0.1, "PGD ε=0.5 on 1 samples")
+    job.report(0.1, "PGD ε=0.5 on 1 sample")
     assert job.message == "PGD ε=0.5" and job.fraction == 0.1
     job.cancel()
     with pytest.raises(SearchCancelled):
@@ -299,7 +299,7 @@ def test_cancel_through_the_progress_callback_stops_the_search_thread(monkeypatc
     def endless_search(model, x, *, progress, **kwargs):
         while True:  # a search that would never end: only the stop flag ends it
             reports.append(1)
-            progress(0.1, "PGD ε=0.5 on 1 samples")
+            progress(0.1, "PGD ε=0.5 on 1 sample")
             time.sleep(0.01)
 
     monkeypatch.setattr(search_jobs, "find_boundary", endless_search)

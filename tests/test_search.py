@@ -265,3 +265,17 @@ def test_segment_search_lands_a_margin_past_within_tolerance_on_a_linear_model()
     distance = batch_norm_l2(point - x)
     assert (distance >= exact * (1 - 1e-6)).all() and (distance <= exact * (1 + 1e-3)).all()
     assert recorder.forward_rows <= 8 * len(x)
+
+
+def test_paper_progress_says_sample_for_one_and_samples_for_more(tiny_cnn, images):
+    """The progress text was "on 1 samples" (issue 18)."""
+    messages = []
+    find_boundary(
+        tiny_cnn,
+        images[:1],
+        preset="paper",
+        budget=SMALL_BUDGET,
+        progress=lambda fraction, message: messages.append(message),
+    )
+    pgd = [m for m in messages if m.startswith("PGD")]
+    assert pgd and all(m.endswith(" on 1 sample") for m in pgd)

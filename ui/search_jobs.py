@@ -40,9 +40,9 @@ class SearchJob:
 
     def report(self, fraction: float, message: str) -> None:
         """The search's progress callback: records where it is, stops it if cancelled."""
-        # one image: the core's "PGD ε=… on 1 samples" (written for batches) says nothing here
+        # one image: the core's "PGD ε=… on 1 sample" (written for batches) says nothing here
         self.fraction = min(max(fraction, 0.0), 1.0)
-        self.message = message.removesuffix(" on 1 samples")
+        self.message = message.removesuffix(" on 1 sample")
         if self.stop.is_set():
             raise SearchCancelled
 

@@ -56,7 +56,8 @@ def pgd_ladder(
     for step, eps in enumerate(rungs):
         if not active.any():
             break
-        progress(0.6 * step / len(rungs), f"PGD ε={eps:.3g} on {int(active.sum())} samples")
+        left = int(active.sum())
+        progress(0.6 * step / len(rungs), f"PGD ε={eps:.3g} on {left} sample{'s' * (left != 1)}")
         index = active.nonzero().squeeze(1)
         with rows(model, index):
             adversarial = pgd_l2(

@@ -178,9 +178,14 @@ def test_standard_vs_robust_colour_bar_alt_texts_and_hover_values(tmp_path):
         page.get_by_text("Hover values of shapes-robust").click()
         image = page.locator(".js-plotly-plot").last.locator("image").first
         image.scroll_into_view_if_needed()
-        box = image.bounding_box()
-        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        page.wait_for_selector(".hovertext", timeout=10_000)
-        hover = page.locator(".hovertext").first.text_content()
+        hover = ""
+        for nudge in range(3):  # plotly removes the label when the page redraws: hover again
+            box = image.bounding_box()
+            x, y = box["x"] + box["width"] / 2 + nudge, box["y"] + box["height"] / 2
+            page.mouse.move(x, y)
+            label = page.wait_for_selector(".hovertext", timeout=10_000)
+            hover = label.text_content() or ""  # read from the handle, even if since removed
+            if hover:
+                break
         assert "SM" in hover and "value" in hover, hover
         _save(page, tmp_path, "compare_hover.png")

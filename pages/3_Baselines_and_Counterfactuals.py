@@ -4,7 +4,15 @@ region to test what a map claims."""
 import streamlit as st
 
 from ui.compare import baseline_row
-from ui.controls import device_caption, image_controls, search_controls, share
+from ui.controls import (
+    IMAGE_KEYS,
+    SEARCH_KEYS,
+    STYLE_KEYS,
+    device_caption,
+    image_controls,
+    search_controls,
+    share,
+)
 from ui.counterfactual import counterfactual_view, erase_controls
 from ui.layout import phone_layout
 from ui.state import app_navigation, friendly_errors
@@ -38,23 +46,5 @@ with friendly_errors("this view"):
     with st.sidebar:
         st.divider()
         erasure = erase_controls(picture)
-    share(
-        (
-            "domain",
-            "model",
-            "photo",
-            "shape",
-            "preset",
-            "steps",
-            "style",
-            "scale",
-            "palette",
-            "blur",
-            "alpha",
-            "erase",
-            "cols",
-            "rows",
-            "fill",
-        )
-    )
+    share((*IMAGE_KEYS, *SEARCH_KEYS, *STYLE_KEYS, "erase", "cols", "rows", "fill"))
     counterfactual_view(choice.model, picture, erasure, result)

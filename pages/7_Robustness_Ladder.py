@@ -4,7 +4,14 @@ import streamlit as st
 
 from boundary_core.models import get_spec, ladders
 from ui.compare import download_buttons
-from ui.controls import device_caption, image_controls, search_controls, share
+from ui.controls import (
+    SEARCH_KEYS,
+    STYLE_KEYS,
+    device_caption,
+    image_controls,
+    search_controls,
+    share,
+)
 from ui.ladder import ladder_view
 from ui.layout import phone_layout
 from ui.state import app_navigation, friendly_errors, init
@@ -36,21 +43,7 @@ with friendly_errors("the ladder"):
             choice = image_controls(domains, fixed_model=ready[0])
         preset, steps = search_controls()
         style = style_controls(len(rungs))
-    share(
-        keys=(
-            "family",
-            "domain",
-            "photo",
-            "shape",
-            "preset",
-            "steps",
-            "style",
-            "scale",
-            "palette",
-            "blur",
-            "alpha",
-        )
-    )
+    share(keys=("family", "domain", "photo", "shape", *SEARCH_KEYS, *STYLE_KEYS))
     device_caption()
     download_buttons([name for name in rungs if name not in ready])
     if choice is None:

@@ -225,6 +225,13 @@ def device_caption() -> None:
     )
 
 
+# URL keys every page with heatmaps shares: the image, the search and the heatmap style.
+# One list, so a new style widget reaches every page's URL (scale and palette once did not).
+IMAGE_KEYS = ("domain", "model", "photo", "shape")
+SEARCH_KEYS = ("preset", "steps")
+STYLE_KEYS = ("style", "scale", "palette", "blur", "alpha")
+
+
 def share(
     keys=(
         "domain",
@@ -233,18 +240,13 @@ def share(
         "robust",
         "photo",
         "shape",
-        "preset",
-        "steps",
+        *SEARCH_KEYS,
         "baselines",
         "methods",
         "target",
         "blend",
         "colour",
-        "style",
-        "scale",
-        "palette",
-        "blur",
-        "alpha",
+        *STYLE_KEYS,
     ),
 ) -> None:
     """Put this view's settings in the URL (copy the address bar to share the view)."""

@@ -9,10 +9,11 @@ VENV=.venv
 install_python() {
   if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
   stamp="$VENV/.requirements.sha"
-  want=$(sha256sum requirements.txt | cut -d' ' -f1)
+  want=$(cat requirements.txt requirements-nodeps.txt | sha256sum | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     "$VENV/bin/pip" install --quiet --upgrade pip
     "$VENV/bin/pip" install --quiet -r requirements.txt
+    "$VENV/bin/pip" install --quiet --no-deps -r requirements-nodeps.txt
     echo "$want" > "$stamp"
   fi
 }

@@ -1,9 +1,9 @@
 """Boundary-search presets, per image, against the best of strong minimal-norm attacks.
 
-For each model, the reference distance of an image is the best of foolbox DDN and pyautoattack's
-FAB-ℓ2 aimed at every other class (``search/reference.py``), each tightened by the same segment
-search and re-checked at batch size 1; the raw attack outputs are cached, so a rerun computes only
-the presets. Per image, ratio = preset distance ÷ reference distance.
+For each model, the reference distance of an image is the best of foolbox DDN, adv-lib FMN and
+pyautoattack's FAB-ℓ2 aimed at every other class (``search/reference.py``), each tightened by the
+same segment search and re-checked at batch size 1; the raw attack outputs are cached, so a rerun
+computes only the presets. Per image, ratio = preset distance ÷ reference distance.
 
 Targets (issue 16): fast median ≤ 1.00 and 95th percentile ≤ 1.05 on 100 correct shapes test
 images of each shipped shapes model and the 45 photo crops of cifar10-resnet18, at ≤ 1/5 of the
@@ -43,6 +43,12 @@ def add_arguments(parser) -> None:
     )
     parser.add_argument(
         "--fab-steps", type=int, default=ReferenceConfig.fab_steps, help="per target; 0: no FAB"
+    )
+    parser.add_argument(
+        "--fmn-steps",
+        type=int,
+        default=ReferenceConfig.fmn_steps,
+        help="adv-lib FMN-ℓ2 steps; 0: leave it out",
     )
     parser.add_argument(
         "--paper-images",
@@ -113,7 +119,7 @@ def _preset(model, name, x, preset, steps, reuse) -> tuple[BoundaryResult, float
 def _model_rows(name, args) -> tuple[list[dict], dict, list[str], torch.Tensor]:
     model = load_model(name)
     x, names = inputs(name, model, args)
-    config = ReferenceConfig(ddn_steps=args.ddn_steps, fab_steps=args.fab_steps)
+    config = ReferenceConfig(args.ddn_steps, args.fab_steps, args.fmn_steps)
     references = reference_distances(model, name, x, config)
     rows = []
     subset = args.paper_images is not None and name.startswith("shapes")
@@ -134,14 +140,14 @@ def _model_rows(name, args) -> tuple[list[dict], dict, list[str], torch.Tensor]:
 
 
 def run(args) -> str:
-    attacks = ReferenceConfig(args.ddn_steps, args.fab_steps).attacks()
+    attacks = ReferenceConfig(args.ddn_steps, args.fab_steps, args.fmn_steps).attacks()
     lines = [
         "Reference per image: best of "
         + " and ".join(f"{attack}-{steps}" for attack, steps in attacks.items())
         + " (FAB: ℓ2, targeted at every other class in turn, steps per target), each tightened "
         "by the segment search and re-checked alone; ratio = preset ÷ reference per image. "
         f"Options: `--images {args.images} --paper-images {args.paper_images} --ddn-steps "
-        f"{args.ddn_steps} --fab-steps {args.fab_steps}`"
+        f"{args.ddn_steps} --fab-steps {args.fab_steps} --fmn-steps {args.fmn_steps}`"
         + (
             " (preset results reused from the cache: wall s is that run's)"
             if args.reuse_presets

@@ -6,7 +6,11 @@ segment search as the presets and re-checked one image at a time:
 - pyautoattack FAB-ℓ2 (Croce & Hein 2020), targeted at every other class in turn (ranks 2…K of the
   clean logits), ``fab_steps`` iterations each, from x (``attack_single_run``: the library's
   ``perturb`` stops at the first target that succeeds, which is not the closest one).
-foolbox's FMN is left out: REFERENCE.md records that its ℓ2 projection never shrinks.
+- adv-lib's FMN-ℓ2 (Pintor et al. 2021), untargeted, ``fmn_steps`` steps. foolbox's FMN is not
+  used: REFERENCE.md records that its ℓ2 projection never shrinks (AttackBench: 0.539 optimality
+  against adv-lib's 0.908). adv-lib imports visdom for an optional logger only; its PyPI
+  dependency on visdom does not build here, so it is installed with ``pip install --no-deps
+  adv-lib==0.2.8`` and a stub module stands in for visdom (never called).
 
 The raw attack outputs are cached (``.cache/search-references/``, ignored by git), keyed by model
 name, a hash of the inputs and the attack settings, so a rerun only computes the presets.
@@ -29,10 +33,15 @@ CACHE = Path(".cache/search-references")
 class ReferenceConfig:
     ddn_steps: int = 1000
     fab_steps: int = 100  # per target class
+    fmn_steps: int = 1000
 
     def attacks(self) -> dict[str, int]:
         """The attacks to run and their steps (an attack with 0 steps is left out)."""
-        steps = {"foolbox-ddn": self.ddn_steps, "fab-targeted": self.fab_steps}
+        steps = {
+            "foolbox-ddn": self.ddn_steps,
+            "adv-lib-fmn": self.fmn_steps,
+            "fab-targeted": self.fab_steps,
+        }
         return {attack: count for attack, count in steps.items() if count > 0}
 
 
@@ -40,8 +49,30 @@ def foolbox_ddn(model: nn.Module, x: Tensor, labels: Tensor, steps: int) -> Tens
     import foolbox as fb
 
     attack = fb.attacks.DDNAttack(steps=steps)
-    raw, _, _ = attack(fb.PyTorchModel(model, bounds=(0, 1)), x, labels, epsilons=None)
-    return raw
+    with torch.enable_grad():  # callers run under no_grad
+        raw, _, _ = attack(fb.PyTorchModel(model, bounds=(0, 1)), x, labels, epsilons=None)
+    return raw.detach()
+
+
+ADV_LIB_MISSING = (
+    "the FMN reference needs adv-lib: pip install --no-deps adv-lib==0.2.8 (or --fmn-steps 0)"
+)
+
+
+def adv_lib_fmn(model: nn.Module, x: Tensor, labels: Tensor, steps: int) -> Tensor:
+    import sys
+    import types
+
+    if "visdom" not in sys.modules:  # adv-lib's optional logger imports it at module level
+        stub = types.ModuleType("visdom")
+        stub.Visdom = object
+        sys.modules["visdom"] = stub
+    try:
+        from adv_lib.attacks.fast_minimum_norm import fmn
+    except ImportError as error:
+        raise SystemExit(ADV_LIB_MISSING) from error
+    with torch.enable_grad():
+        return fmn(model, x, labels, norm=2, steps=steps).detach()
 
 
 def fab_targeted(model: nn.Module, x: Tensor, labels: Tensor, steps: int) -> Tensor:
@@ -76,6 +107,8 @@ def raw_points(model, name: str, x: Tensor, attack: str, steps: int, log=print) 
     labels = model(x).argmax(dim=1)
     if attack == "foolbox-ddn":
         points = foolbox_ddn(model, x, labels, steps)[None]
+    elif attack == "adv-lib-fmn":
+        points = adv_lib_fmn(model, x, labels, steps)[None]
     else:
         points = fab_targeted(model, x, labels, steps)
     path.parent.mkdir(parents=True, exist_ok=True)

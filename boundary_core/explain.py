@@ -1,8 +1,10 @@
 """Everything the Explain page and ``explain`` command show for one input, in one call."""
 
 import os
+import queue
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
@@ -229,8 +231,11 @@ class _Schedule:
         self.searched.set()
 
 
-def _work(schedule: _Schedule, model, x, targets, settings, main: bool, progress=None) -> list:
-    """Compute the tasks ``schedule`` hands this thread: ``[(task, Attributions)]``."""
+def _work(
+    schedule: _Schedule, model, x, targets, settings, main: bool, progress=None, on_task=None
+) -> list:
+    """Compute the tasks ``schedule`` hands this thread: ``[(task, Attributions)]``;
+    ``on_task(task, result)`` is called after each (on this thread)."""
     parts = []
     while (task := schedule.next(main)) is not None:
         name, share = task
@@ -246,6 +251,8 @@ def _work(schedule: _Schedule, model, x, targets, settings, main: bool, progress
             part = attr.agi(model, x, targets, **agi_arguments(settings, x), share=share)
             result = Attributions({name: part}, {}, seconds={name: time.perf_counter() - start})
         parts.append((task, result))
+        if on_task is not None:
+            on_task(task, result)
     return parts
 
 
@@ -265,6 +272,75 @@ def _merged(parts: list, methods: tuple[str, ...]) -> Attributions:
         seconds = sum(result.seconds["agi"] for _, result in shares)
         merged = merged.union(Attributions({"agi": total}, {}, seconds={"agi": seconds}), methods)
     return merged
+
+
+MapDone = Callable[[str, Attributions], None]
+
+
+def attribute_in_parallel(
+    model: nn.Module,
+    x: Tensor,
+    targets: Tensor,
+    boundary: BoundaryResult | None,
+    methods: tuple[str, ...],
+    settings: Settings = DEFAULT_SETTINGS,
+    on_map: MapDone | None = None,
+) -> Attributions:
+    """``attribute_all`` with x′ already known (a cached search), on this thread and the worker
+    thread (its private copy of the model), longest first: on two cores about half the wall time
+    of one thread, the same maps. ``on_map(method, its Attributions)`` is called on *this* thread
+    as soon as each method is complete (AGI when both of its shares are)."""
+    methods = parse_methods(methods, allow_empty=True)
+    found = boundary is not None and bool(boundary.found.all())
+    blocked = tuple(m for m in methods if METHODS[m].needs_boundary and not found)
+    merged = attribute_all(model, x, targets, boundary, blocked, settings)  # reasons only
+    for name in blocked:
+        if on_map is not None:
+            on_map(name, Attributions({}, {}, {name: merged.unavailable[name]}))
+    schedule = _Schedule(tuple(m for m in methods if m not in blocked), settings)
+    if found:
+        schedule.search_done(boundary)
+    else:
+        schedule.searched.set()
+    tasks_left = {name: sum(t[0] == name for t in schedule.waiting) for name in methods}
+    parts, finished = [], queue.SimpleQueue()
+
+    def settle(task, result) -> None:
+        parts.append((task, result))
+        tasks_left[task[0]] -= 1
+        if tasks_left[task[0]] == 0 and on_map is not None:
+            on_map(task[0], _merged([p for p in parts if p[0][0] == task[0]], (task[0],)))
+
+    def drain(*_) -> None:
+        while not finished.empty():
+            settle(*finished.get())
+
+    mine = x.detach().clone()  # see explain_image: one tensor per thread
+    job = _WORKERS.submit(
+        _work,
+        schedule,
+        _worker_model(model),
+        mine,
+        targets,
+        settings,
+        False,
+        None,
+        lambda task, result: finished.put((task, result)),
+    )
+    try:
+        _work(
+            schedule, model, x, targets, settings, True, None, lambda t, r: (settle(t, r), drain())
+        )
+    except BaseException:
+        schedule.search_done(None)  # the worker takes no more methods
+        raise
+    while not (job.done() and finished.empty()):
+        try:
+            settle(*finished.get(timeout=0.05))
+        except queue.Empty:
+            pass
+    job.result()  # the worker's error, if any
+    return merged.union(_merged(parts, methods), methods)
 
 
 def explain_image(

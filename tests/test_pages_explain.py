@@ -57,11 +57,13 @@ def png_bytes(array: np.ndarray, mode: str | None = None) -> bytes:
 
 
 class Spy:
-    """Counts boundary searches and records every map computed: (method, target, x′ or None)."""
+    """Counts boundary searches and records every map computed: (method, target, x′ or None),
+    one map at a time (``attribute_all``) or several at once (``attribute_in_parallel``)."""
 
     def __init__(self, monkeypatch):
-        self.searches, self.maps = 0, []
+        self.searches, self.maps, self.together = 0, [], []
         search, attribute = search_jobs.find_boundary, compute.attribute_all
+        parallel = compute.attribute_in_parallel
 
         def counted_search(*args, **kwargs):
             self.searches += 1
@@ -72,8 +74,15 @@ class Spy:
             self.maps += [(m, int(target[0]), point) for m in methods]
             return attribute(model, x, target, boundary, methods, settings)
 
+        def recorded_together(model, x, target, boundary, methods, settings, on_map):
+            point = None if boundary is None else boundary.point.clone()
+            self.maps += [(m, int(target[0]), point) for m in methods]
+            self.together.append(tuple(methods))
+            return parallel(model, x, target, boundary, methods, settings, on_map)
+
         monkeypatch.setattr(search_jobs, "find_boundary", counted_search)
         monkeypatch.setattr(compute, "attribute_all", recorded)
+        monkeypatch.setattr(compute, "attribute_in_parallel", recorded_together)
 
     def methods(self) -> list[str]:
         return [m for m, _, _ in self.maps]
@@ -136,6 +145,8 @@ def test_target_class_recomputes_the_maps_from_the_same_boundary_point(monkeypat
     assert spy.methods()[count : count + 3] == ["sm", "gxi", "bsm"]  # one-pass maps drawn first
     assert spy.methods()[:count][-2:] == ["bsm", "big"]  # first view: x′ maps after the search
     assert spy.searches == 1 and set(again) == set(first)  # every map, no new search
+    if compute.parallel_by_default():  # a CPU with 2+ cores: all of them in one two-thread call
+        assert spy.together[-1] == tuple(spy.methods()[count:])
     assert {t for t, _ in again.values()} == {names.index(other)}
     assert {t for t, _ in first.values()} == {names.index(predicted)}
     assert torch.equal(again["bsm"][1], first["bsm"][1])  # BSM and BIG keep the same x′

@@ -19,7 +19,13 @@ import torch
 from boundary_core.attributions import color_from_hex, color_to_hex
 from boundary_core.attributions.defaults import BASELINE_COLOR
 from boundary_core.device import apply_thread_policy, default_device, describe
-from boundary_core.explain import Attributions, Explanation, attribute_all
+from boundary_core.explain import (
+    Attributions,
+    Explanation,
+    attribute_all,
+    attribute_in_parallel,
+    parallel_by_default,
+)
 from boundary_core.methods import METHODS, Settings, alignment_of, ig_method, panel_methods
 from boundary_core.models import get_spec, load_model
 from boundary_core.render import explanation_arrays, image_key
@@ -33,6 +39,7 @@ DEFAULT_COLOUR = color_to_hex(BASELINE_COLOR)  # the colour picker's "#808080"
 SEED = 0
 POLL_SECONDS = 0.2
 CANCELLED = "the boundary search was cancelled, so there is no x′ (run it again to see this map)"
+CANCELLED_PART = {"unavailable": CANCELLED}
 
 
 @st.cache_resource(show_spinner="Loading model…")
@@ -94,18 +101,30 @@ def cached_map(
     colour: str,
     search: tuple | None,
     _record: dict | None = None,
+    _part: dict | None = None,
+    _peek: bool = False,
 ) -> dict:
     """One method's map for one target class: ``{"map", "delta", "seconds"}`` or
     ``{"unavailable": reason}``. ``search`` (the search key) is set only for methods that start
-    from x′, whose record is ``_record``; ``colour`` only for the method that reads it."""
+    from x′, whose record is ``_record``; ``colour`` only for the method that reads it. On a miss,
+    ``_part`` (computed elsewhere, e.g. two maps at a time) is stored instead of computing, and
+    ``_peek`` raises ``_NotCached`` (exceptions are never cached)."""
     del key  # the image array is hashed too
+    if _part is not None:
+        return _part
+    if _peek:
+        raise _NotCached
     model = cached_model(model_name)
     device = default_device()
     x = torch.from_numpy(image)[None].to(device)
     boundary = boundary_of(_record, device) if _record is not None else None
     settings = Settings(baseline_color=color_from_hex(colour), seed=SEED)
     targets = torch.tensor([target], device=device)
-    parts = attribute_all(model, x, targets, boundary, (method,), settings)
+    return part_of(attribute_all(model, x, targets, boundary, (method,), settings), method)
+
+
+def part_of(parts: Attributions, method: str) -> dict:
+    """The cached form of one method's result in ``parts``."""
     if method in parts.unavailable:
         return {"unavailable": parts.unavailable[method]}
     delta = parts.deltas.get(method)
@@ -116,20 +135,63 @@ def cached_map(
     }
 
 
-def map_part(model_name, image, method, target, colour, record, search) -> dict:
-    """``cached_map`` with the key reduced to what ``method`` reads."""
+def _map_key(model_name, image, method, target, colour, record, search) -> tuple:
+    """``cached_map``'s arguments for ``method``, reduced to what it reads."""
     needs = METHODS[method].needs_boundary
-    if needs and record is None:
-        return {"unavailable": "the boundary search has not finished, so there is no x′ yet"}
-    return cached_map(
+    colour = colour if reads_colour(method) else DEFAULT_COLOUR
+    return (
         model_name,
         image_key(image),
         image,
         method,
         int(target),
-        colour if reads_colour(method) else DEFAULT_COLOUR,
+        colour,
         search if needs else None,
-        _record=record if needs else None,
+    ), (record if needs else None)
+
+
+def map_part(model_name, image, method, target, colour, record, search) -> dict:
+    """``cached_map`` with the key reduced to what ``method`` reads."""
+    if METHODS[method].needs_boundary and record is None:
+        return {"unavailable": "the boundary search has not finished, so there is no x′ yet"}
+    arguments, record = _map_key(model_name, image, method, target, colour, record, search)
+    return cached_map(*arguments, _record=record)
+
+
+def maps_together(model_name, image, methods, target, colour, record, search, on_map) -> None:
+    """The maps of ``methods`` once x′ is known (``record``; None: the search was cancelled or
+    is not needed): the cached ones at once, the others computed two at a time on a CPU with
+    two or more cores (``explain.attribute_in_parallel``), each stored in the map cache and
+    passed to ``on_map(method, part)`` as it completes."""
+    missing = []
+    for method in methods:
+        arguments, kept = _map_key(model_name, image, method, target, colour, record, search)
+        needs = METHODS[method].needs_boundary
+        try:
+            on_map(
+                method,
+                CANCELLED_PART
+                if needs and record is None
+                else cached_map(*arguments, _record=kept, _peek=True),
+            )
+        except _NotCached:
+            missing.append(method)
+    if len(missing) < 2 or not parallel_by_default():
+        for method in missing:
+            on_map(method, map_part(model_name, image, method, target, colour, record, search))
+        return
+    device = default_device()
+    x = torch.from_numpy(image)[None].to(device)
+    boundary = boundary_of(record, device) if record is not None else None
+    settings = Settings(baseline_color=color_from_hex(colour), seed=SEED)
+
+    def store(method: str, parts: Attributions) -> None:
+        arguments, kept = _map_key(model_name, image, method, target, colour, record, search)
+        on_map(method, cached_map(*arguments, _record=kept, _part=part_of(parts, method)))
+
+    targets = torch.tensor([int(target)], device=device)
+    attribute_in_parallel(
+        cached_model(model_name), x, targets, boundary, tuple(missing), settings, store
     )
 
 
@@ -229,19 +291,22 @@ def run(
         job = search_jobs.start(key, cached_model(model), image, *key[2:])
     order = drawing_order(request.methods, searched=record is not None)
     parts = {}
-    for index, method in enumerate(order):
-        needs = METHODS[method].needs_boundary
-        if needs and record is None and job is not None:
-            record = _wait(job, model, image, request, on_wait)
-        progress(index / len(order), f"computing {METHODS[method].label}")
-        if needs and record is None:
-            parts[method] = {"unavailable": CANCELLED}
-        else:
-            parts[method] = map_part(model, image, method, target, request.colour, record, key)
+
+    def done(method: str, part: dict) -> None:
+        parts[method] = part
         if on_map is not None:
-            on_map(method, parts[method])
-    if record is None and job is not None:  # every method chosen needs no x′
+            on_map(method, part)
+
+    rest = list(order)
+    if job is not None:  # while x′ is searched: the maps that need none, one at a time
+        while rest and not METHODS[rest[0]].needs_boundary:
+            method = rest.pop(0)
+            progress(len(parts) / len(order), f"computing {METHODS[method].label}")
+            done(method, map_part(model, image, method, target, request.colour, None, key))
         record = _wait(job, model, image, request, on_wait)
+    if rest:
+        progress(len(parts) / len(order), f"computing the other {len(rest)} maps")
+    maps_together(model, image, tuple(rest), target, request.colour, record, key, done)
     progress(1.0, "done")
     parts = {m: parts[m] for m in request.methods}  # back in panel order
     return assemble(model, image, record, parts, target)

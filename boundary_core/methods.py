@@ -61,6 +61,7 @@ class SettingsPreset:
     label: str
     description: str
     settings: Settings
+    changes: tuple[str, ...] = ()  # the methods whose maps differ from the paper budget's
 
 
 # The paper's counts make AGI alone cost minutes on a CPU at 224² (20 classes × 20 steps, each a
@@ -82,9 +83,20 @@ SETTINGS_PRESETS: dict[str, SettingsPreset] = {
             "20 × 20; every other map as in the paper. About 4× less work for AGI; see "
             "BENCHMARKS.md (budgets) for how much the two maps change.",
             Settings(sg_samples=20, agi_classes=10, agi_steps=10),
+            changes=("sg", "agi"),
         ),
     )
 }
+
+
+LARGE_INPUT_PIXELS = 224 * 224
+
+
+def default_budget(input_size: tuple[int, ...], device_type: str) -> str:
+    """The budget a front starts with: ``"light"`` for inputs of 224² pixels or more on a CPU
+    (ResNet-50's AGI alone takes minutes there with the paper's counts), else ``"paper"``."""
+    pixels = input_size[-1] * input_size[-2]
+    return "light" if device_type == "cpu" and pixels >= LARGE_INPUT_PIXELS else "paper"
 
 
 @dataclass(frozen=True)

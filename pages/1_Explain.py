@@ -7,6 +7,7 @@ from ui.byo import user_model_form
 from ui.compute import Request
 from ui.controls import (
     baseline_controls,
+    budget_controls,
     device_caption,
     image_controls,
     method_controls,
@@ -45,6 +46,7 @@ with friendly_errors("the explanation"):
     with st.sidebar:
         choice = image_controls()
         preset, steps = search_controls()
+        budget = budget_controls(choice.model)
         baselines, colour = baseline_controls()
         chosen = method_controls()
         style = style_controls()
@@ -58,7 +60,7 @@ with friendly_errors("the explanation"):
     device_caption()
     methods = panel_methods(baselines, chosen)
     methods = tuple(m for m in methods if m in chosen or m in IG_BASELINE_METHODS)
-    request = Request(choice.model, picture.image, preset, steps, methods, colour, target)
+    request = Request(choice.model, picture.image, preset, steps, methods, colour, target, budget)
 
     place = st.container()  # progress, Cancel and notes, above the tiles
     count = len(methods) + 3  # input, the maps, x′, x′ − x

@@ -330,3 +330,19 @@ def test_cancel_through_the_progress_callback_stops_the_search_thread(monkeypatc
     time.sleep(0.1)
     assert len(reports) == count  # the thread has stopped
     assert compute.stored_search("shapes-standard", picture.image, "paper", None) is None
+
+
+def test_a_new_budget_recomputes_only_the_maps_it_changes(monkeypatch):
+    compute.clear_caches()
+    spy = Spy(monkeypatch)
+    app = shapes_app(shape="02_dark_on_light_triangle", methods=["sg", "agi", "bsm"])
+    assert not app.exception, app.exception
+    assert app.sidebar.selectbox(key="budget").value == "paper"  # 64×64: the paper's counts
+    before = len(spy.maps)
+    app.sidebar.selectbox(key="budget").select("light").run()
+    assert not app.exception, app.exception
+    assert app.query_params["budget"] == "light"
+    assert spy.searches == 1  # no new search
+    assert sorted(spy.methods()[before:]) == sorted(compute.SETTINGS_PRESETS["light"].changes)
+    app.sidebar.selectbox(key="budget").select("paper").run()  # back: every map from the cache
+    assert spy.searches == 1 and len(spy.maps) == before + 2

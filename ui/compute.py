@@ -10,7 +10,7 @@ class or style therefore computes at most the maps it needs, never the search ag
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import streamlit as st
@@ -26,7 +26,14 @@ from boundary_core.explain import (
     attribute_in_parallel,
     parallel_by_default,
 )
-from boundary_core.methods import METHODS, Settings, alignment_of, ig_method, panel_methods
+from boundary_core.methods import (
+    METHODS,
+    SETTINGS_PRESETS,
+    Settings,
+    alignment_of,
+    ig_method,
+    panel_methods,
+)
 from boundary_core.models import get_spec, load_model
 from boundary_core.render import explanation_arrays, image_key
 from boundary_core.search.result import empty_result
@@ -100,13 +107,15 @@ def cached_map(
     target: int,
     colour: str,
     search: tuple | None,
+    budget: str = "paper",
     _record: dict | None = None,
     _part: dict | None = None,
     _peek: bool = False,
 ) -> dict:
     """One method's map for one target class: ``{"map", "delta", "seconds"}`` or
     ``{"unavailable": reason}``. ``search`` (the search key) is set only for methods that start
-    from x′, whose record is ``_record``; ``colour`` only for the method that reads it. On a miss,
+    from x′, whose record is ``_record``; ``colour`` only for the method that reads it, ``budget``
+    (a ``SETTINGS_PRESETS`` name) only for the methods it changes. On a miss,
     ``_part`` (computed elsewhere, e.g. two maps at a time) is stored instead of computing, and
     ``_peek`` raises ``_NotCached`` (exceptions are never cached)."""
     del key  # the image array is hashed too
@@ -118,9 +127,15 @@ def cached_map(
     device = default_device()
     x = torch.from_numpy(image)[None].to(device)
     boundary = boundary_of(_record, device) if _record is not None else None
-    settings = Settings(baseline_color=color_from_hex(colour), seed=SEED)
+    settings = map_settings(colour, budget)
     targets = torch.tensor([target], device=device)
     return part_of(attribute_all(model, x, targets, boundary, (method,), settings), method)
+
+
+def map_settings(colour: str, budget: str) -> Settings:
+    """The attribution settings of a budget preset with the custom IG colour."""
+    preset = SETTINGS_PRESETS[budget].settings
+    return replace(preset, baseline_color=color_from_hex(colour), seed=SEED)
 
 
 def part_of(parts: Attributions, method: str) -> dict:
@@ -135,10 +150,11 @@ def part_of(parts: Attributions, method: str) -> dict:
     }
 
 
-def _map_key(model_name, image, method, target, colour, record, search) -> tuple:
+def _map_key(model_name, image, method, target, colour, record, search, budget) -> tuple:
     """``cached_map``'s arguments for ``method``, reduced to what it reads."""
     needs = METHODS[method].needs_boundary
     colour = colour if reads_colour(method) else DEFAULT_COLOUR
+    budget = budget if method in SETTINGS_PRESETS[budget].changes else "paper"
     return (
         model_name,
         image_key(image),
@@ -147,25 +163,30 @@ def _map_key(model_name, image, method, target, colour, record, search) -> tuple
         int(target),
         colour,
         search if needs else None,
+        budget,
     ), (record if needs else None)
 
 
-def map_part(model_name, image, method, target, colour, record, search) -> dict:
+def map_part(model_name, image, method, target, colour, record, search, budget="paper") -> dict:
     """``cached_map`` with the key reduced to what ``method`` reads."""
     if METHODS[method].needs_boundary and record is None:
         return {"unavailable": "the boundary search has not finished, so there is no x′ yet"}
-    arguments, record = _map_key(model_name, image, method, target, colour, record, search)
+    arguments, record = _map_key(model_name, image, method, target, colour, record, search, budget)
     return cached_map(*arguments, _record=record)
 
 
-def maps_together(model_name, image, methods, target, colour, record, search, on_map) -> None:
+def maps_together(
+    model_name, image, methods, target, colour, record, search, on_map, budget="paper"
+) -> None:
     """The maps of ``methods`` once x′ is known (``record``; None: the search was cancelled or
     is not needed): the cached ones at once, the others computed two at a time on a CPU with
     two or more cores (``explain.attribute_in_parallel``), each stored in the map cache and
     passed to ``on_map(method, part)`` as it completes."""
     missing = []
     for method in methods:
-        arguments, kept = _map_key(model_name, image, method, target, colour, record, search)
+        arguments, kept = _map_key(
+            model_name, image, method, target, colour, record, search, budget
+        )
         needs = METHODS[method].needs_boundary
         try:
             on_map(
@@ -178,15 +199,18 @@ def maps_together(model_name, image, methods, target, colour, record, search, on
             missing.append(method)
     if len(missing) < 2 or not parallel_by_default():
         for method in missing:
-            on_map(method, map_part(model_name, image, method, target, colour, record, search))
+            part = map_part(model_name, image, method, target, colour, record, search, budget)
+            on_map(method, part)
         return
     device = default_device()
     x = torch.from_numpy(image)[None].to(device)
     boundary = boundary_of(record, device) if record is not None else None
-    settings = Settings(baseline_color=color_from_hex(colour), seed=SEED)
+    settings = map_settings(colour, budget)
 
     def store(method: str, parts: Attributions) -> None:
-        arguments, kept = _map_key(model_name, image, method, target, colour, record, search)
+        arguments, kept = _map_key(
+            model_name, image, method, target, colour, record, search, budget
+        )
         on_map(method, cached_map(*arguments, _record=kept, _part=part_of(parts, method)))
 
     targets = torch.tensor([int(target)], device=device)
@@ -247,6 +271,7 @@ class Request:
     methods: tuple[str, ...]
     colour: str = DEFAULT_COLOUR
     target: int | None = None  # None: the predicted class
+    budget: str = "paper"  # a SETTINGS_PRESETS name
 
 
 Progress = Callable[[float, str], None]
@@ -302,11 +327,14 @@ def run(
         while rest and not METHODS[rest[0]].needs_boundary:
             method = rest.pop(0)
             progress(len(parts) / len(order), f"computing {METHODS[method].label}")
-            done(method, map_part(model, image, method, target, request.colour, None, key))
+            part = map_part(model, image, method, target, request.colour, None, key, request.budget)
+            done(method, part)
         record = _wait(job, model, image, request, on_wait)
     if rest:
         progress(len(parts) / len(order), f"computing the other {len(rest)} maps")
-    maps_together(model, image, tuple(rest), target, request.colour, record, key, done)
+    maps_together(
+        model, image, tuple(rest), target, request.colour, record, key, done, request.budget
+    )
     progress(1.0, "done")
     parts = {m: parts[m] for m in request.methods}  # back in panel order
     return assemble(model, image, record, parts, target)

@@ -5,8 +5,16 @@ from dataclasses import dataclass
 import streamlit as st
 
 from boundary_core.attributions import BASELINES
+from boundary_core.device import default_device
 from boundary_core.limits import REQUEST_SEARCH_STEPS
-from boundary_core.methods import IG_BASELINE_METHODS, METHODS, ig_method, label
+from boundary_core.methods import (
+    IG_BASELINE_METHODS,
+    METHODS,
+    SETTINGS_PRESETS,
+    default_budget,
+    ig_method,
+    label,
+)
 from boundary_core.models import default_pair, get_spec, list_models
 from boundary_core.search import PRESETS
 from ui.compute import DEFAULT_COLOUR, device_label
@@ -167,6 +175,28 @@ def search_controls() -> tuple[str, int | None]:
     return preset, None if budget == "default" else int(budget)
 
 
+def _budget_chosen() -> None:
+    st.session_state["budget_auto"] = False
+
+
+def budget_controls(model: str) -> str:
+    """The attribution budget (``SETTINGS_PRESETS``): the model's default (light for 224² inputs
+    on a CPU) until the user picks one, or a shared URL names one."""
+    default = default_budget(get_spec(model).input_size, default_device().type)
+    if st.session_state.get("budget_auto", "budget" not in st.query_params):
+        st.session_state["budget_auto"] = True
+        st.session_state["budget"] = default
+    init("budget", default, list(SETTINGS_PRESETS))
+    return st.selectbox(
+        "Attribution budget",
+        list(SETTINGS_PRESETS),
+        key="budget",
+        format_func=lambda name: SETTINGS_PRESETS[name].label,
+        on_change=_budget_chosen,
+        help="  \n".join(f"**{p.label}**: {p.description}" for p in SETTINGS_PRESETS.values()),
+    )
+
+
 def baseline_controls() -> tuple[tuple[str, ...], str]:
     """IG baselines (multi-select) and the custom colour."""
     init_many("baselines", ("black", "white"), BASELINES)
@@ -241,6 +271,7 @@ def share(
         "photo",
         "shape",
         *SEARCH_KEYS,
+        "budget",
         "baselines",
         "methods",
         "target",

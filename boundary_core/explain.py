@@ -188,9 +188,18 @@ def expected_passes(name: str, settings: Settings) -> float:
 class _Schedule:
     """The maps still to compute, longest first; those that need x′ wait until it is found. A
     method that hooks its model (``Method.hooks_model``) only runs on the main thread. AGI, a sum
-    over false classes, is split into ``shares`` tasks (every ``shares``-th class each)."""
+    over false classes, is split into ``shares`` tasks (every ``shares``-th class each). With
+    ``main_cheapest_first`` the main thread takes from the other end, so the quick maps are ready
+    at once while the worker takes the long ones; the two meet in the middle."""
 
-    def __init__(self, methods: tuple[str, ...], settings: Settings, shares: int = 2):
+    def __init__(
+        self,
+        methods: tuple[str, ...],
+        settings: Settings,
+        shares: int = 2,
+        main_cheapest_first: bool = False,
+    ):
+        self.main_cheapest_first = main_cheapest_first
         tasks = [(name, None) for name in methods if name != "agi" or settings.agi_classes < 2]
         if ("agi", None) not in tasks and "agi" in methods:
             tasks += [("agi", slice(i, None, shares)) for i in range(shares)]
@@ -211,7 +220,8 @@ class _Schedule:
         while True:
             with self.lock:
                 searched = self.searched.is_set()
-                for task in self.waiting:
+                cheap_end = main and self.main_cheapest_first
+                for task in reversed(self.waiting) if cheap_end else list(self.waiting):
                     if self._allowed(task, main, searched):
                         self.waiting.remove(task)
                         return task
@@ -289,7 +299,8 @@ def attribute_in_parallel(
     """``attribute_all`` with x′ already known (a cached search), on this thread and the worker
     thread (its private copy of the model), longest first: on two cores about half the wall time
     of one thread, the same maps. ``on_map(method, its Attributions)`` is called on *this* thread
-    as soon as each method is complete (AGI when both of its shares are)."""
+    as soon as each method is complete (AGI when both of its shares are). This thread takes the
+    cheapest maps first, so the first ones come at once."""
     methods = parse_methods(methods, allow_empty=True)
     found = boundary is not None and bool(boundary.found.all())
     blocked = tuple(m for m in methods if METHODS[m].needs_boundary and not found)
@@ -297,7 +308,8 @@ def attribute_in_parallel(
     for name in blocked:
         if on_map is not None:
             on_map(name, Attributions({}, {}, {name: merged.unavailable[name]}))
-    schedule = _Schedule(tuple(m for m in methods if m not in blocked), settings)
+    kept = tuple(m for m in methods if m not in blocked)
+    schedule = _Schedule(kept, settings, main_cheapest_first=True)
     if found:
         schedule.search_done(boundary)
     else:

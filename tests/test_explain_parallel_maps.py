@@ -56,3 +56,18 @@ def test_without_x_prime_the_boundary_maps_are_refused_as_serially():
     assert parallel.unavailable == serial.unavailable and set(serial.unavailable) == {"bsm", "big"}
     assert set(parallel.maps) == {"sm", "ig_black"} and set(reported) == set(methods)
     assert reported["bsm"].unavailable["bsm"] == serial.unavailable["bsm"]
+
+
+def test_the_caller_takes_the_cheapest_maps_and_the_worker_the_longest():
+    from boundary_core import explain
+
+    settings = Settings()
+    methods = panel_methods(("black",))
+    schedule = explain._Schedule(methods, settings, main_cheapest_first=True)
+    schedule.searched.set()
+    cost = {m: explain.expected_passes(m, settings) for m in methods}
+    first_main, first_worker = schedule.next(True), schedule.next(False)
+    assert cost[first_main[0]] == min(cost.values())
+    assert cost[first_worker[0]] / (2 if first_worker[1] else 1) == max(
+        c / (2 if m == "agi" else 1) for m, c in cost.items()
+    )

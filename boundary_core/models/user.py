@@ -22,7 +22,6 @@ A broken config file or entry is user data: it is left out with one warning line
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
@@ -42,6 +41,7 @@ from boundary_core.models.user_config import (
     check_class_names,
     check_input_size,
     check_name,
+    config_locked,
     config_path,
     entry_problem,
     parse_channels,
@@ -60,7 +60,6 @@ CROP_RATIO = 0.875  # torchvision's evaluation transform: resize 256, crop 224
 NORMALIZER_TOLERANCE = 1e-4
 CLASH = "a built-in model has the same name (remove it here, add it again under another name)"
 log = logging.getLogger(__name__)
-_LOCK = threading.Lock()  # one read-modify-write of the config at a time in this process
 
 
 def weights_dir() -> Path:
@@ -172,8 +171,8 @@ def _check_free(name: str, raw_entries: list) -> None:
 def _add(fields: dict, tensors: dict, what: str, original: str) -> ModelSpec:
     model = _fitted(fields, tensors, what)
     copy = weights_dir() / f"{fields['name']}.safetensors"
-    with _LOCK:
-        path = config_path()
+    path = config_path()
+    with config_locked(path):
         raw_entries = read_raw_entries(path)
         _check_free(fields["name"], raw_entries)  # again: another thread may have added it
         checkpoints.save_tensors_copy(model, copy, {"arch": fields["arch"], "original": original})
@@ -271,8 +270,8 @@ def remove_user_model(name: str) -> Path | None:
 
     Reads only the entries' names, so it also repairs a config whose other fields are broken.
     """
-    with _LOCK:
-        path = config_path()
+    path = config_path()
+    with config_locked(path):
         raw_entries = read_raw_entries(path)
         ours = [raw for raw in raw_entries if isinstance(raw, dict) and raw.get("name") == name]
         if not ours:

@@ -12,7 +12,9 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -223,6 +225,30 @@ def _entry_of(raw: object) -> UserModel:
         dataset=check_name(raw["dataset"]),
         **{key: raw[key] for key in ("weights", "sha256", "original", "added")},
     )
+
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: one process at a time is then the user's to ensure
+    fcntl = None
+
+_LOCK = threading.Lock()  # one read-modify-write of the config at a time in this process
+
+
+@contextmanager
+def config_locked(path: Path) -> Iterator[None]:
+    """Hold the config for one read-modify-write: this process's threads (a lock) and other
+    processes (an advisory ``flock`` on ``<config>.lock``) wait their turn, so two ``models add``
+    run at once both keep their entry."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _LOCK, open(path.with_name(path.name + ".lock"), "a") as handle:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if fcntl is not None:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def write_config(path: Path, raw_entries: list) -> None:

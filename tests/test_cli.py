@@ -41,6 +41,18 @@ def test_models_json():
     assert entry["offline"] is True and "training" in entry
 
 
+def test_models_listing_columns_line_up_for_the_longest_name():
+    result = run_cli("models")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert len(lines) >= 10
+    names = [line.split()[0] for line in lines]
+    starts = {
+        line.index(line.split()[1], len(name)) for line, name in zip(lines, names, strict=True)
+    }
+    assert starts == {max(map(len, names)) + 2}  # the dataset column starts in one place
+
+
 def test_explain_json_and_files(cat_png, tmp_path, capsys):
     code = main(
         [

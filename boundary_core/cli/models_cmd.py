@@ -71,17 +71,20 @@ def run(args) -> int:
     if args.json:
         print(json.dumps([entry for entry, _ in entries], indent=2))
         return 0
+    rows = []
     for entry, user in entries:
-        size = "×".join(map(str, entry["input_size"]))
         if user:
             where = "user" if entry["available"] else "user, weights missing"
         elif entry["offline"]:
             where = "offline"
         else:
             where = "downloaded" if entry["available"] else "needs download"
-        print(
-            f"{entry['name']:<22} {entry['dataset']:<10} {size:<10} {entry['training']:<34} {where}"
-        )
+        size = "×".join(map(str, entry["input_size"]))
+        rows.append((entry["name"], entry["dataset"], size, entry["training"], where))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]  # columns fit the longest
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
+        print("  ".join([*cells, row[4]]))
     return 0
 
 

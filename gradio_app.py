@@ -18,6 +18,7 @@ import gradio as gr
 import numpy as np
 import torch
 
+from boundary_core.data.gallery import DOMAINS, gallery_names, gallery_picture, upload_picture
 from boundary_core.data.images import MAX_BYTES, check_file_size
 from boundary_core.device import apply_thread_policy, default_device
 from boundary_core.explain import explain_image
@@ -42,7 +43,6 @@ from boundary_core.render import (
 from boundary_core.search import PRESETS
 from boundary_core.search.ensemble import eps_ladder
 from boundary_core.search.find import check_search_arguments, fast_gradients, paper_budget
-from ui.sources import DOMAINS, gallery_names, gallery_picture, upload_picture
 
 # Present on Hugging Face ZeroGPU Spaces (a no-op decorator off ZeroGPU).
 try:

@@ -135,9 +135,9 @@ def add_arguments(parser) -> None:
 def core_timings() -> tuple[dict[str, list[float]], dict[str, dict[str, float]]]:
     """Seconds of the Explain page's cached call, first time per gallery image, model loaded,
     with the app's thread setting (``ui.compute`` sets one torch thread on CPU)."""
+    from boundary_core.data.gallery import gallery_names, gallery_picture
     from boundary_core.render import image_key
     from ui.compute import cached_explanation, cached_model, clear_caches
-    from ui.sources import gallery_names, gallery_picture
 
     clear_caches()
 

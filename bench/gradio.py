@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from bench.app import free_port
-from ui.sources import shapes_names
+from boundary_core.data.gallery import shapes_names
 
 MODEL, STEPS, CLIENTS = "shapes-standard", 50, 10
 

@@ -15,11 +15,11 @@ from gradio_client import Client, handle_file
 
 from bench.app import CHROMIUM, chromium_page, free_port
 from boundary_core.cli import main
+from boundary_core.data.gallery import gallery_picture, shapes_names
 from boundary_core.data.images import MAX_BYTES
 from boundary_core.methods import panel_methods
 from boundary_core.models import default_pair, get_spec
 from boundary_core.paths import SHAPES_GALLERY_DIR
-from ui.sources import gallery_picture, shapes_names
 
 MODEL = "shapes-standard"
 STEPS = 5  # a small search budget: the test checks agreement, not quality

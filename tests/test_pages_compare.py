@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from boundary_core.data.gallery import erase_rectangle, shapes_picture, without_distractor
 from ui.compare import alignment_frame, row_label
 from ui.counterfactual import share_inside
-from ui.sources import erase_rectangle, shapes_picture, without_distractor
 
 PAGES = Path(__file__).resolve().parents[1] / "pages"
 TIMEOUT = 180

@@ -17,9 +17,10 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import ui.compute as compute
+from boundary_core.data.gallery import shapes_picture, upload_picture
 from boundary_core.render import image_key
 from ui import search_jobs
-from ui.sources import UPLOAD_STATE_KEY, shapes_picture, upload_picture
+from ui.sources import UPLOAD_STATE_KEY
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "1_Explain.py")
 TIMEOUT = 180

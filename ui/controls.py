@@ -5,6 +5,14 @@ from dataclasses import dataclass
 import streamlit as st
 
 from boundary_core.attributions import BASELINES
+from boundary_core.data.gallery import (
+    DOMAINS,
+    Picture,
+    gallery_names,
+    gallery_picture,
+    models_for,
+    upload_picture,
+)
 from boundary_core.device import default_device
 from boundary_core.limits import REQUEST_SEARCH_STEPS
 from boundary_core.methods import (
@@ -19,15 +27,7 @@ from boundary_core.models import default_pair, get_spec, list_models
 from boundary_core.search import PRESETS
 from ui.compute import DEFAULT_COLOUR, device_label
 from ui.panels import HeatmapStyle
-from ui.sources import (
-    DOMAINS,
-    Picture,
-    gallery_names,
-    gallery_picture,
-    models_for,
-    upload_picture,
-    uploaded_bytes,
-)
+from ui.sources import uploaded_bytes
 from ui.state import init, init_many, publish, within_budget
 
 # Search budgets a browser request may choose: within limits.REQUEST_SEARCH_STEPS of the preset.

@@ -12,6 +12,7 @@ import json
 import torch
 from PIL import Image, ImageDraw
 
+from boundary_core.data.gallery import shapes_names, shapes_picture
 from boundary_core.explain import explain_image
 from boundary_core.heatmap import paper_overlay
 from boundary_core.metrics import energy_game
@@ -19,7 +20,6 @@ from boundary_core.models import get_spec, load_model, shipped_pair
 from boundary_core.paths import HOME_DIR as OUT
 from ui.home import GAP, TILE
 from ui.panels import image_rgb, upscale
-from ui.sources import shapes_names, shapes_picture
 
 PAIR = shipped_pair()  # (standard, robust), from the registry
 

@@ -7,11 +7,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from boundary_core.data.gallery import Picture
 from boundary_core.methods import ALIGNMENT_PAIRS, alignment_of
 from boundary_core.models import get_spec
 from ui.compare import FIGURE3, SAME, row_label, tile_row, tiles
 from ui.panels import HeatmapStyle, shared_scales
-from ui.sources import Picture
 from ui.views import colour_bars
 
 PAIRS = ("sm_bsm", "ig_big")

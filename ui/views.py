@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from boundary_core.data.gallery import Picture
 from boundary_core.heatmap import DEFAULT_PALETTE, PALETTES
 from boundary_core.methods import label
 from boundary_core.render import SCALES, image_key, legend_text, scale_text, sign_text
@@ -26,7 +27,6 @@ from ui.panels import (
     summary_json,
     upscale,
 )
-from ui.sources import Picture
 from ui.state import init
 
 SCALE_HELP = (

@@ -1,6 +1,6 @@
 """Turning an explanation into what a front shows: heatmap tiles, a grid PNG, NPZ and JSON.
 
-Pure numpy + Pillow, shared by the Streamlit pages (through ``ui.panels``) and the Gradio app, so
+Pure numpy + Pillow, shared by the Streamlit pages and the Gradio app, so
 neither front renders a map on its own (STYLE rule 17). A *result* is the plain-array dict of
 :func:`explanation_arrays`: ``summary``, ``input`` and ``boundary`` ``(C, H, W)``, ``maps``.
 The tiles and their scales live in ``boundary_core.tiles``, the pictures in

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from boundary_core.methods import IG_BASELINE_METHODS, panel_methods
+from boundary_core.render import panel_images
 from ui.byo import user_model_form
 from ui.compute import Request
 from ui.controls import (
@@ -24,7 +25,6 @@ from ui.explain_view import (
     was_cancelled,
 )
 from ui.layout import method_glossary, metric_glossary, phone_layout, tile_cells
-from ui.panels import panel_images
 from ui.state import app_navigation, friendly_errors
 from ui.views import (
     colour_bars,

@@ -12,8 +12,8 @@ def script():
     import streamlit as st
 
     sys.path.insert(0, ".")
+    from boundary_core.render import panel_images
     from tests.test_render_panels import fake_result
-    from ui.panels import panel_images
     from ui.views import panel_grid, style_controls
 
     with st.sidebar:

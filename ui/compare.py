@@ -8,9 +8,9 @@ from boundary_core.data.gallery import Picture
 from boundary_core.methods import ALIGNMENT_PAIRS, label
 from boundary_core.models import get_spec
 from boundary_core.models.download import download_model
+from boundary_core.render import HeatmapStyle, image_rgb, panel_images, shared_scales
 from ui.compute import alignment
 from ui.layout import method_glossary
-from ui.panels import HeatmapStyle, image_rgb, panel_images, shared_scales
 from ui.views import colour_bars, hover_maps, tile
 
 FIGURE3 = ("sm", "bsm", "ig_black", "big")  # the paper's Figure 3/4 columns

@@ -24,9 +24,9 @@ from boundary_core.methods import (
     label,
 )
 from boundary_core.models import default_pair, get_spec, list_models
+from boundary_core.render import HeatmapStyle
 from boundary_core.search import PRESETS
 from ui.compute import DEFAULT_COLOUR, device_label
-from ui.panels import HeatmapStyle
 from ui.sources import uploaded_bytes
 from ui.state import init, init_many, publish, within_budget
 

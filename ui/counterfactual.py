@@ -11,9 +11,8 @@ from boundary_core.boxes import Box
 from boundary_core.data.gallery import Picture, erase_rectangle, without_distractor
 from boundary_core.methods import label as method_label
 from boundary_core.metrics import energy_game
-from boundary_core.render import image_key
+from boundary_core.render import image_key, image_rgb, upscale
 from ui.compute import cached_prediction
-from ui.panels import image_rgb, upscale
 from ui.state import init
 
 FILLS = ("mean", "black", "white", "blur")

@@ -8,10 +8,9 @@ import streamlit as st
 from boundary_core.data.gallery import Picture
 from boundary_core.heatmap import amplified_perturbation
 from boundary_core.models import get_spec
-from boundary_core.render import image_key
+from boundary_core.render import image_key, image_rgb, panel_images, upscale
 from boundary_core.search import PRESETS
 from ui import compute, search_jobs
-from ui.panels import image_rgb, panel_images, upscale
 from ui.state import init
 from ui.views import tile
 

@@ -18,8 +18,8 @@ from boundary_core.heatmap import paper_overlay
 from boundary_core.metrics import energy_game
 from boundary_core.models import get_spec, load_model, shipped_pair
 from boundary_core.paths import HOME_DIR as OUT
+from boundary_core.render import image_rgb, upscale
 from ui.home import GAP, TILE
-from ui.panels import image_rgb, upscale
 
 PAIR = shipped_pair()  # (standard, robust), from the registry
 

@@ -10,8 +10,8 @@ import streamlit as st
 from boundary_core.data.gallery import Picture
 from boundary_core.methods import ALIGNMENT_PAIRS, alignment_of
 from boundary_core.models import get_spec
+from boundary_core.render import HeatmapStyle, shared_scales
 from ui.compare import FIGURE3, SAME, row_label, tile_row, tiles
-from ui.panels import HeatmapStyle, shared_scales
 from ui.views import colour_bars
 
 PAIRS = ("sm_bsm", "ig_big")

@@ -12,21 +12,25 @@ import streamlit as st
 from boundary_core.data.gallery import Picture
 from boundary_core.heatmap import DEFAULT_PALETTE, PALETTES
 from boundary_core.methods import label
-from boundary_core.render import SCALES, image_key, legend_text, scale_text, sign_text
-from boundary_core.sheet import colourbar
-from ui.compute import DEFAULT_COLOUR, cached_explanation
-from ui.controls import heatmap_controls
-from ui.heatmap_figure import figure_alt, hover_figure
-from ui.panels import (
+from boundary_core.render import (
+    SCALES,
     HeatmapStyle,
     arrays_npz,
     box_metrics,
     colour_keys,
     download_name,
+    image_key,
+    legend_text,
     panels_png,
+    scale_text,
+    sign_text,
     summary_json,
     upscale,
 )
+from boundary_core.sheet import colourbar
+from ui.compute import DEFAULT_COLOUR, cached_explanation
+from ui.controls import heatmap_controls
+from ui.heatmap_figure import figure_alt, hover_figure
 from ui.state import init
 
 SCALE_HELP = (

@@ -4,15 +4,10 @@ Chromium (the system's, via Python Playwright), panels awaited, no error element
 Skipped only when /usr/bin/chromium is missing outside CI; in CI (env CI set) it must run.
 """
 
-import os
-import shutil
-from pathlib import Path
-
-import pytest
+from browser_support import browser_marks, save_screenshot
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from bench.app import (
-    CHROMIUM,
     ERRORS,
     PANEL,
     chromium_page,
@@ -21,22 +16,9 @@ from bench.app import (
     wait_until_idle,
 )
 
-pytestmark = pytest.mark.browser
-if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
-    REASON = f"{CHROMIUM} missing (apt-get install chromium); the test runs whenever CI is set"
-    pytestmark = [pytestmark, pytest.mark.skip(reason=REASON)]
+pytestmark = browser_marks()
 
 EXPLAIN_PANELS = 12  # input, 9 maps (default baselines), x′ and x′ − x
-
-
-def _save(page, tmp_path: Path, name: str) -> Path:
-    path = tmp_path / name
-    page.screenshot(path=str(path), full_page=True)
-    if os.environ.get("SCREENSHOT_DIR"):
-        target = Path(os.environ["SCREENSHOT_DIR"])
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, target / name)
-    return path
 
 
 def test_explain_page_in_chromium(tmp_path):
@@ -47,13 +29,18 @@ def test_explain_page_in_chromium(tmp_path):
         captions = " ".join(page.locator(PANEL).all_inner_texts())
         for expected in ("SM", "IG (black)", "BSM", "BIG", "AGI", "boundary point x′"):
             assert expected in captions, (expected, captions)
+        page.wait_for_function(  # the headline is drawn once every map is in
+            "() => [...document.querySelectorAll('[data-testid=stMetric]')]"
+            ".some(m => m.innerText.includes('Prediction'))",
+            timeout=120_000,
+        )
         metrics = page.locator('[data-testid="stMetric"]').all_inner_texts()
         assert any("Prediction" in m and "arrow" in m for m in metrics), metrics
         page.wait_for_selector('[data-testid="stDataFrame"]')  # box metrics beside (lazy-loaded)
         assert "shape=06_distractor_arrow" in page.url  # settings stay in the URL
         nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
         assert "Home" in nav and "Toy Playground" in nav, nav  # app.py's navigation, not "app"
-        shot = _save(page, tmp_path, "explain.png")
+        shot = save_screenshot(page, tmp_path, "explain.png")
         assert shot.stat().st_size > 20_000
 
 
@@ -80,7 +67,7 @@ def test_real_uploads_in_chromium(tmp_path):
         chooser.set_input_files(str(good))
         wait_for_panels(page, EXPLAIN_PANELS, timeout_ms=120_000)
         assert page.locator(ERRORS).count() == 0, page.locator(ERRORS).all_inner_texts()
-        _save(page, tmp_path, "upload.png")
+        save_screenshot(page, tmp_path, "upload.png")
 
 
 def _search_cost(page) -> str:
@@ -132,7 +119,7 @@ def test_target_choice_and_a_new_baseline_reuse_the_search_in_chromium(tmp_path)
         maps = [a for a in alts if " heatmap (" in a]
         assert maps and all("explaining 'star'" in a for a in maps), maps
         assert page.locator(ERRORS).count() == 0, page.locator(ERRORS).all_inner_texts()
-        _save(page, tmp_path, "explain_target_star.png")
+        save_screenshot(page, tmp_path, "explain_target_star.png")
 
 
 def test_phone_layout_tiles_in_reading_order_and_tables_scroll(tmp_path):
@@ -157,7 +144,7 @@ def test_phone_layout_tiles_in_reading_order_and_tables_scroll(tmp_path):
         assert len({top for top, _, _ in boxes}) == (len(boxes) + 1) // 2  # two a row
         captions = [text for _, _, text in boxes]
         assert captions[:2] == ["input", "SM"] and captions[2].startswith("IG (black)"), captions
-        _save(page, tmp_path, "explain_phone.png")
+        save_screenshot(page, tmp_path, "explain_phone.png")
         page.goto(f"{base}/Evaluate")
         page.wait_for_selector("table", timeout=120_000)
         wait_until_idle(page)
@@ -166,7 +153,7 @@ def test_phone_layout_tiles_in_reading_order_and_tables_scroll(tmp_path):
         )
         assert overflow and all(o == "auto" for o, _ in overflow), overflow
         assert any(wide for _, wide in overflow)  # at least one table is wider than a phone
-        _save(page, tmp_path, "evaluate_phone.png")
+        save_screenshot(page, tmp_path, "evaluate_phone.png")
 
 
 def test_standard_vs_robust_colour_bar_alt_texts_and_hover_values(tmp_path):
@@ -199,4 +186,4 @@ def test_standard_vs_robust_colour_bar_alt_texts_and_hover_values(tmp_path):
             if hover:
                 break
         assert "SM" in hover and "value" in hover, hover
-        _save(page, tmp_path, "compare_hover.png")
+        save_screenshot(page, tmp_path, "compare_hover.png")

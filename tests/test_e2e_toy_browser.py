@@ -6,18 +6,13 @@ Screenshots go to pytest's tmp dir (and to $SCREENSHOT_DIR when set).
 Skipped only when /usr/bin/chromium is missing outside CI; in CI (env CI set) it must run.
 """
 
-import os
-import shutil
 from pathlib import Path
 
-import pytest
+from browser_support import browser_marks, save_screenshot
 
-from bench.app import CHROMIUM, ERRORS, chromium_page, streamlit_server, wait_until_idle
+from bench.app import ERRORS, chromium_page, streamlit_server, wait_until_idle
 
-pytestmark = pytest.mark.browser
-if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
-    REASON = f"{CHROMIUM} missing (apt-get install chromium); the test runs whenever CI is set"
-    pytestmark = [pytestmark, pytest.mark.skip(reason=REASON)]
+pytestmark = browser_marks()
 
 SMOOTHED = "smoothed boundary σ=0.2"
 # the smoothed line's stroke and legend colour, and whether every region fill comes before it
@@ -48,16 +43,6 @@ def _overlap(a: dict, b: dict) -> bool:
         or a["y"] + a["height"] <= b["y"]
         or b["y"] + b["height"] <= a["y"]
     )
-
-
-def _save(page, folder: Path, name: str) -> Path:
-    path = folder / name
-    page.screenshot(path=str(path), full_page=True)
-    if os.environ.get("SCREENSHOT_DIR"):
-        target = Path(os.environ["SCREENSHOT_DIR"])
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, target / name)
-    return path
 
 
 def _open_playground(page, base: str) -> None:
@@ -92,7 +77,7 @@ def _check_playground(page, folder: Path, name: str) -> None:
     ):
         assert metric.locator('[data-testid="stMetricDelta"]').count() == 0  # no "↑"
     assert page.locator('[data-testid="stDataFrame"]').count() == 2  # net vs smoothed; attributions
-    assert _save(page, folder, name).stat().st_size > 20_000
+    assert save_screenshot(page, folder, name).stat().st_size > 20_000
 
 
 def test_toy_playground_at_desktop_and_phone_width(tmp_path):
@@ -112,4 +97,4 @@ def test_toy_playground_at_desktop_and_phone_width(tmp_path):
         caption = page.locator('[data-testid="stImageCaption"]').first.inner_text()
         assert "EG" in caption and "BIG" in caption, caption
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        _save(page, tmp_path, "home_phone.png")
+        save_screenshot(page, tmp_path, "home_phone.png")

@@ -45,6 +45,13 @@ def add_arguments(parser) -> None:
         "--fab-steps", type=int, default=ReferenceConfig.fab_steps, help="per target; 0: no FAB"
     )
     parser.add_argument(
+        "--photo-fab-steps",
+        type=int,
+        default=None,
+        help="FAB steps per target on the CIFAR-10 photo crops (default: --fab-steps); 100 costs "
+        "about an hour there on one core (ResNet-18, 9 targets)",
+    )
+    parser.add_argument(
         "--fmn-steps",
         type=int,
         default=ReferenceConfig.fmn_steps,
@@ -116,10 +123,16 @@ def _preset(model, name, x, preset, steps, reuse) -> tuple[BoundaryResult, float
     return result, seconds
 
 
+def _config(name: str, args) -> ReferenceConfig:
+    photos = not name.startswith("shapes") and args.photo_fab_steps is not None
+    fab = args.photo_fab_steps if photos else args.fab_steps
+    return ReferenceConfig(args.ddn_steps, fab, args.fmn_steps)
+
+
 def _model_rows(name, args) -> tuple[list[dict], dict, list[str], torch.Tensor]:
     model = load_model(name)
     x, names = inputs(name, model, args)
-    config = ReferenceConfig(args.ddn_steps, args.fab_steps, args.fmn_steps)
+    config = _config(name, args)
     references = reference_distances(model, name, x, config)
     rows = []
     subset = args.paper_images is not None and name.startswith("shapes")
@@ -140,14 +153,13 @@ def _model_rows(name, args) -> tuple[list[dict], dict, list[str], torch.Tensor]:
 
 
 def run(args) -> str:
-    attacks = ReferenceConfig(args.ddn_steps, args.fab_steps, args.fmn_steps).attacks()
     lines = [
-        "Reference per image: best of "
-        + " and ".join(f"{attack}-{steps}" for attack, steps in attacks.items())
-        + " (FAB: ℓ2, targeted at every other class in turn, steps per target), each tightened "
+        "Reference per image: the best of strong minimal-norm attacks (named per model below; "
+        "FAB: ℓ2, targeted at every other class in turn, steps per target), each tightened "
         "by the segment search and re-checked alone; ratio = preset ÷ reference per image. "
         f"Options: `--images {args.images} --paper-images {args.paper_images} --ddn-steps "
-        f"{args.ddn_steps} --fab-steps {args.fab_steps} --fmn-steps {args.fmn_steps}`"
+        f"{args.ddn_steps} --fab-steps {args.fab_steps} --photo-fab-steps {args.photo_fab_steps} "
+        f"--fmn-steps {args.fmn_steps}`"
         + (
             " (preset results reused from the cache: wall s is that run's)"
             if args.reuse_presets
@@ -159,7 +171,8 @@ def run(args) -> str:
     ]
     for name in args.models:
         rows, references, names, x = _model_rows(name, args)
-        lines += ["", *_table(name, rows, references, names, len(x))]
+        used = ", ".join(f"{a}-{n}" for a, n in _config(name, args).attacks().items())
+        lines += ["", *_table(f"{name}, reference {used}", rows, references, names, len(x))]
     return "\n".join(lines)
 
 

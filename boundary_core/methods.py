@@ -80,8 +80,9 @@ SETTINGS_PRESETS: dict[str, SettingsPreset] = {
             "light",
             "Light budget",
             "SmoothGrad 20 samples and AGI 10 false classes × 10 steps instead of 50 and "
-            "20 × 20; every other map as in the paper. The default for 224² inputs on a CPU. About 4× less work for AGI; see "
-            "BENCHMARKS.md (budgets) for how much the two maps change.",
+            "20 × 20; every other map as in the paper. The default for 224² inputs on a CPU. "
+            "About 4× less work for AGI; see BENCHMARKS.md (budgets) for how much the two "
+            "maps change.",
             Settings(sg_samples=20, agi_classes=10, agi_steps=10),
             changes=("sg", "agi"),
         ),

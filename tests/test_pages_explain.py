@@ -280,11 +280,14 @@ def test_huge_image_is_refused_before_decoding():
 
 def test_invalid_url_values_fall_back_to_defaults():
     app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    app.query_params.update({"domain": "nonsense", "model": "nope", "alpha": "abc"})
+    app.query_params.update(
+        {"domain": "nonsense", "model": "nope", "alpha": "abc", "budget": "lavish"}
+    )
     app.run()
     assert not app.exception, app.exception
     assert app.sidebar.selectbox(key="domain").value == "photos"
     assert app.sidebar.slider(key="alpha").value == 0.5
+    assert app.sidebar.selectbox(key="budget").value == "paper"  # the 32×32 model's default
 
 
 def test_more_methods_adds_the_chosen_rows_as_panels():

@@ -261,7 +261,7 @@ def test_agi_false_classes_do_not_depend_on_the_batch():
 
 
 def test_attribute_all_without_boundary_reports_bsm_big_unavailable(tiny_cnn, images):
-    from boundary_core.explain import attribute_all
+    from boundary_core.maps import attribute_all
 
     result = attribute_all(tiny_cnn, images, tiny_cnn(images).argmax(1), None, ("sm", "bsm", "big"))
     assert set(result.maps) == {"sm"} and set(result.unavailable) == {"bsm", "big"}

@@ -6,7 +6,7 @@ budget."""
 import pytest
 import torch
 
-from boundary_core.explain import attribute_all
+from boundary_core.maps import attribute_all
 from boundary_core.methods import METHODS, SETTINGS_PRESETS, default_budget
 from boundary_core.search import find_boundary
 

@@ -7,9 +7,10 @@ import threading
 import torch
 from test_explain_schedule import _gallery_image
 
-from boundary_core.explain import attribute_all, attribute_in_parallel
+from boundary_core.maps import attribute_all
 from boundary_core.methods import Settings, panel_methods
 from boundary_core.models import load_model
+from boundary_core.schedule import attribute_in_parallel
 from boundary_core.search import find_boundary
 
 
@@ -59,14 +60,14 @@ def test_without_x_prime_the_boundary_maps_are_refused_as_serially():
 
 
 def test_the_caller_takes_the_cheapest_maps_and_the_worker_the_longest():
-    from boundary_core import explain
+    from boundary_core import schedule
 
     settings = Settings()
     methods = panel_methods(("black",))
-    schedule = explain._Schedule(methods, settings, main_cheapest_first=True)
-    schedule.searched.set()
-    cost = {m: explain.expected_passes(m, settings) for m in methods}
-    first_main, first_worker = schedule.next(True), schedule.next(False)
+    plan = schedule.Schedule(methods, settings, main_cheapest_first=True)
+    plan.searched.set()
+    cost = {m: schedule.expected_passes(m, settings) for m in methods}
+    first_main, first_worker = plan.next(True), plan.next(False)
     assert cost[first_main[0]] == min(cost.values())
     assert cost[first_worker[0]] / (2 if first_worker[1] else 1) == max(
         c / (2 if m == "agi" else 1) for m, c in cost.items()

@@ -69,16 +69,16 @@ def test_colour_hex_round_trip_and_refusal():
 def test_the_worker_thread_gets_its_own_model_and_input(monkeypatch):
     import threading
 
-    import boundary_core.explain as explain
+    import boundary_core.schedule as two_threads
 
     seen = []
-    original = explain.attribute_all
+    original = two_threads.attribute_all
 
     def recording(model, x, target, boundary, methods, *args, **kwargs):
         seen.append((threading.current_thread() is threading.main_thread(), model, x, methods))
         return original(model, x, target, boundary, methods, *args, **kwargs)
 
-    monkeypatch.setattr(explain, "attribute_all", recording)
+    monkeypatch.setattr(two_threads, "attribute_all", recording)
     model = load_model("shapes-standard")
     x = _gallery_image("06_distractor_arrow")
     names = get_spec("shapes-standard").class_names
@@ -101,10 +101,10 @@ def test_the_two_threads_share_the_maps_longest_first(monkeypatch):
     AGI then bounded the wall time."""
     import threading
 
-    import boundary_core.explain as explain
+    import boundary_core.schedule as two_threads
 
     taken = []
-    original = explain._Schedule.next
+    original = two_threads.Schedule.next
 
     def recording(schedule, main):
         task = original(schedule, main)
@@ -112,13 +112,13 @@ def test_the_two_threads_share_the_maps_longest_first(monkeypatch):
             taken.append((threading.current_thread() is threading.main_thread(), task))
         return task
 
-    monkeypatch.setattr(explain._Schedule, "next", recording)
+    monkeypatch.setattr(two_threads.Schedule, "next", recording)
     model = load_model("shapes-standard")
     x = _gallery_image("06_distractor_arrow")
     names = get_spec("shapes-standard").class_names
     settings = Settings(sg_samples=40, agi_classes=4, agi_steps=10, ig_steps=8)
     methods = ("sm", "sg", "ig_black", "ig_white", "agi", "bsm", "big")
-    costs = {m: explain.expected_passes(m, settings) for m in methods}
+    costs = {m: two_threads.expected_passes(m, settings) for m in methods}
     costs["agi"] /= 2  # per share
     assert costs["sg"] > costs["agi"] > costs["ig_black"] > costs["sm"]
     result = explain_image(
@@ -164,9 +164,10 @@ def test_a_failed_search_stops_the_worker_and_raises(monkeypatch):
     import threading
 
     import boundary_core.explain as explain
+    import boundary_core.schedule as two_threads
 
     finished = threading.Event()
-    original = explain._work
+    original = two_threads.work
 
     def recording(schedule, model, x, targets, settings, main, progress=None):
         parts = original(schedule, model, x, targets, settings, main, progress)
@@ -177,7 +178,7 @@ def test_a_failed_search_stops_the_worker_and_raises(monkeypatch):
     def failing_search(*args, **kwargs):
         raise RuntimeError("search broke")
 
-    monkeypatch.setattr(explain, "_work", recording)
+    monkeypatch.setattr(two_threads, "work", recording)
     monkeypatch.setattr(explain, "find_boundary", failing_search)
     model = load_model("shapes-standard")
     x = _gallery_image("06_distractor_arrow")
@@ -193,10 +194,10 @@ def test_the_worker_gets_its_own_boundary_point(monkeypatch):
     import threading
     import time
 
-    import boundary_core.explain as explain
+    import boundary_core.schedule as two_threads
 
     seen = []
-    original = explain.attribute_all
+    original = two_threads.attribute_all
 
     def recording(model, x, target, boundary, methods, *args, **kwargs):
         main = threading.current_thread() is threading.main_thread()
@@ -205,7 +206,7 @@ def test_the_worker_gets_its_own_boundary_point(monkeypatch):
             time.sleep(0.5)  # the worker surely takes the second map meanwhile
         return original(model, x, target, boundary, methods, *args, **kwargs)
 
-    monkeypatch.setattr(explain, "attribute_all", recording)
+    monkeypatch.setattr(two_threads, "attribute_all", recording)
     model = load_model("shapes-standard")
     x = _gallery_image("06_distractor_arrow")
     names = get_spec("shapes-standard").class_names

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from boundary_core import attributions as attr
-from boundary_core.explain import attribute_all
+from boundary_core.maps import attribute_all
 from boundary_core.methods import (
     ALIGNMENT_PAIRS,
     DEFAULT_METHODS,

@@ -10,7 +10,7 @@ from conftest import LinearTwoClass
 from torch import nn
 
 from boundary_core import attributions as attr
-from boundary_core.explain import attribute_all
+from boundary_core.maps import attribute_all
 from boundary_core.methods import METHODS, Settings
 from boundary_core.search import find_boundary
 

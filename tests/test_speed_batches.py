@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from boundary_core.attributions import defaults
-from boundary_core.explain import attribute_all
+from boundary_core.maps import attribute_all
 from boundary_core.methods import Settings
 from boundary_core.search import find_boundary
 

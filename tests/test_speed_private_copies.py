@@ -8,7 +8,7 @@ from test_attributions import ReusedRelu
 
 from boundary_core import attributions as attr
 from boundary_core.attributions import classic, private
-from boundary_core.explain import _worker_model
+from boundary_core.schedule import worker_model
 
 
 class CountingCNN(TinyCNN):
@@ -86,9 +86,9 @@ def test_a_refused_model_is_refused_every_time_but_checked_once(monkeypatch):
 def test_the_worker_copy_follows_the_models_weights(images):
     """``explain_image``'s worker thread must never compute maps from old weights."""
     model = TinyCNN().eval()
-    before = _worker_model(model)
-    assert _worker_model(model) is before  # made once
+    before = worker_model(model)
+    assert worker_model(model) is before  # made once
     model.load_state_dict(TinyCNN(seed=3).state_dict())
-    after = _worker_model(model)
+    after = worker_model(model)
     assert after is not before and after is not model
     torch.testing.assert_close(after(images), model(images), rtol=0, atol=0)

@@ -19,13 +19,8 @@ import torch
 from boundary_core.attributions import color_from_hex, color_to_hex
 from boundary_core.attributions.defaults import BASELINE_COLOR
 from boundary_core.device import apply_thread_policy, default_device, describe
-from boundary_core.explain import (
-    Attributions,
-    Explanation,
-    attribute_all,
-    attribute_in_parallel,
-    parallel_by_default,
-)
+from boundary_core.explain import Explanation
+from boundary_core.maps import Attributions, attribute_all
 from boundary_core.methods import (
     METHODS,
     SETTINGS_PRESETS,
@@ -36,6 +31,7 @@ from boundary_core.methods import (
 )
 from boundary_core.models import get_spec, load_model
 from boundary_core.render import explanation_arrays, image_key
+from boundary_core.schedule import attribute_in_parallel, parallel_by_default
 from boundary_core.search.result import empty_result
 from ui import search_jobs
 from ui.search_jobs import boundary_of

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from boundary_core.explain import _worker_model
+from boundary_core.schedule import worker_model
 from boundary_core.search import BoundaryResult, find_boundary
 
 _JOBS: dict[tuple, "SearchJob"] = {}
@@ -124,7 +124,7 @@ def start(key: tuple, model, image: np.ndarray, preset: str, steps, seed: int) -
             job = _JOBS[key] = SearchJob(key)
             thread = threading.Thread(
                 target=_search,
-                args=(job, _worker_model(model), image, preset, steps, seed),
+                args=(job, worker_model(model), image, preset, steps, seed),
                 name="boundary-search",
                 daemon=True,
             )

@@ -21,7 +21,7 @@ import torch
 
 from boundary_core.data.photos import photo_set
 from boundary_core.data.shapes import test_split
-from boundary_core.explain import attribute_all
+from boundary_core.maps import attribute_all
 from boundary_core.methods import METHODS, SETTINGS_PRESETS
 from boundary_core.metrics.alignment import cosine_distance_batch
 from boundary_core.metrics.sanity import spearman_per_sample

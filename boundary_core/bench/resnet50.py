@@ -28,11 +28,12 @@ from torch.nn.modules.module import register_module_forward_hook
 from boundary_core.attributions import deeplift_refusal
 from boundary_core.data.photos import load_photo
 from boundary_core.device import default_device, describe
-from boundary_core.explain import explain_image, parallel_by_default
+from boundary_core.explain import explain_image
 from boundary_core.methods import DEFAULT_METHODS, DEFAULT_SETTINGS, METHODS, SETTINGS_PRESETS
 from boundary_core.models.resnets import IMAGENET_MEAN, IMAGENET_STD, build, normalized
 from boundary_core.models.shapes_net import Normalize
 from boundary_core.models.zoo import IMAGENET_CLASSES
+from boundary_core.schedule import parallel_by_default
 
 HEADLINE = ("sm", "ig_black", "ig_white", "bsm", "big")
 LIGHT = SETTINGS_PRESETS["light"].settings

@@ -19,7 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from boundary_core.evaluation.scores import batch_scores
-from boundary_core.explain import Attributions, attribute_all
+from boundary_core.maps import Attributions, attribute_all
 from boundary_core.methods import (
     BOUNDARY_METHODS,
     DEFAULT_METHODS,

@@ -176,40 +176,34 @@ def maps_together(
 ) -> None:
     """The maps of ``methods`` once x′ is known (``record``; None: the search was cancelled or
     is not needed): the cached ones at once, the others computed two at a time on a CPU with
-    two or more cores (``explain.attribute_in_parallel``), each stored in the map cache and
+    two or more cores (``schedule.attribute_in_parallel``), each stored in the map cache and
     passed to ``on_map(method, part)`` as it completes."""
-    missing = []
+    missing = {}  # method → its cached_map arguments and record
     for method in methods:
+        if METHODS[method].needs_boundary and record is None:
+            on_map(method, CANCELLED_PART)
+            continue
         arguments, kept = _map_key(
             model_name, image, method, target, colour, record, search, budget
         )
-        needs = METHODS[method].needs_boundary
         try:
-            on_map(
-                method,
-                CANCELLED_PART
-                if needs and record is None
-                else cached_map(*arguments, _record=kept, _peek=True),
-            )
+            on_map(method, cached_map(*arguments, _record=kept, _peek=True))
         except _NotCached:
-            missing.append(method)
+            missing[method] = arguments, kept
     if len(missing) < 2 or not parallel_by_default():
-        for method in missing:
-            part = map_part(model_name, image, method, target, colour, record, search, budget)
-            on_map(method, part)
+        for method, (arguments, kept) in missing.items():
+            on_map(method, cached_map(*arguments, _record=kept))
         return
     device = default_device()
     x = torch.from_numpy(image)[None].to(device)
     boundary = boundary_of(record, device) if record is not None else None
-    settings = map_settings(colour, budget)
 
     def store(method: str, parts: Attributions) -> None:
-        arguments, kept = _map_key(
-            model_name, image, method, target, colour, record, search, budget
-        )
+        arguments, kept = missing[method]
         on_map(method, cached_map(*arguments, _record=kept, _part=part_of(parts, method)))
 
     targets = torch.tensor([int(target)], device=device)
+    settings = map_settings(colour, budget)
     attribute_in_parallel(
         cached_model(model_name), x, targets, boundary, tuple(missing), settings, store
     )

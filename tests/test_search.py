@@ -8,9 +8,10 @@ from conftest import LinearTwoClass
 
 from boundary_core.search import PaperBudget, find_boundary
 from boundary_core.search.bisection import TOLERANCE, bisect_to_boundary, origin_of
-from boundary_core.search.ddn import margin_and_gradient
+from boundary_core.search.ddn import STRONGEST, margin_and_gradient, target_gradient
 from boundary_core.search.find import (
     FAST_TARGETS,
+    FREE_RUNS,
     LOW_DIMENSION_STEPS,
     NORMAL_STEPS,
     RANKED_CLASSES,
@@ -141,7 +142,8 @@ def test_gradient_evals_accounting(tiny_cnn, images):
     result = find_boundary(tiny_cnn, images, steps=7)
     others = tiny_cnn(images).shape[1] - 1
     ranked, targets = min(RANKED_CLASSES, others), min(FAST_TARGETS, others)
-    expected = ranked + targets * 7 + NORMAL_STEPS  # ranking + DDN per target + projections
+    free = FREE_RUNS if others > FAST_TARGETS else 0
+    expected = ranked + (targets + free) * 7 + NORMAL_STEPS  # ranking + DDN runs + projections
     assert (result.gradient_evals == expected).all()
 
 
@@ -279,3 +281,42 @@ def test_paper_progress_says_sample_for_one_and_samples_for_more(tiny_cnn, image
     )
     pgd = [m for m in messages if m.startswith("PGD")]
     assert pgd and all(m.endswith(" on 1 sample") for m in pgd)
+
+
+class HiddenClass(torch.nn.Module):
+    """Five classes in 2-D. Class 0 (logit 0) wins at the origin; classes 1–3 are linear with
+    boundaries at distance 1 (logits −3 there); class 4's logit −1 + softplus(50·(x₀ − 0.1)) is the
+    strongest other class at the origin but nearly flat there, so its first-order radius (≈ 2.96)
+    ranks it last, while its boundary (x₀ = 0.1 + ln(e − 1)/50 ≈ 0.1108) is the nearest."""
+
+    def forward(self, x):
+        zero = torch.zeros_like(x[:, 0])
+        linear = [3 * (-x[:, 0]) - 3, 3 * x[:, 1] - 3, 3 * (-x[:, 1]) - 3]
+        hidden = -1 + torch.nn.functional.softplus(50 * (x[:, 0] - 0.1))
+        return torch.stack([zero, *linear, hidden], dim=1)
+
+
+def test_the_free_run_finds_the_boundary_the_first_order_ranking_puts_last():
+    x = torch.zeros(1, 2, dtype=torch.float64)
+    exact = 0.1 + math.log(math.e - 1) / 50
+    result = find_boundary(HiddenClass(), x, bounds=None, restarts=0)
+    assert result.found.all() and result.label.tolist() == [4]
+    assert result.method == ("ddn-free",)
+    assert exact <= result.distance[0] < exact * 1.01
+    expected = 4 + (FAST_TARGETS + FREE_RUNS) * LOW_DIMENSION_STEPS + NORMAL_STEPS
+    assert (result.gradient_evals == expected).all()
+
+
+def test_strongest_target_follows_the_strongest_other_class():
+    """``STRONGEST`` rows take ∇(f_j − f_c) for the other class j with the highest logit at each
+    point, fixed targets keep theirs (a linear model, where the gradient is a weight difference)."""
+    weight = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0]])
+    model = torch.nn.Linear(2, 3)
+    with torch.no_grad():
+        model.weight.copy_(weight)
+        model.bias.copy_(torch.tensor([5.0, 0.0, 0.0]))
+    x = torch.tensor([[2.0, 0.0], [0.0, 2.0], [2.0, 0.0]])  # strongest other: 1, 2; fixed: 2
+    labels = torch.zeros(3, dtype=torch.long)
+    targets = torch.tensor([STRONGEST, STRONGEST, 2])
+    gradient, _ = target_gradient(model, x, labels, targets)
+    assert torch.equal(gradient, torch.stack([weight[1], weight[2], weight[2]]))

@@ -29,7 +29,9 @@ PERTURBATION = (
 )
 SEARCH_JARGON = (
     "- **ddn** (the fast search's attack): decoupled direction and norm, which shrinks the "
-    "perturbation while keeping the prediction changed, then bisects to the boundary.\n"
+    "perturbation while keeping the prediction changed, then bisects to the boundary; "
+    "**ddn-free** is its run that heads for whichever other class is strongest along the way "
+    "(the others each aim at one class).\n"
     "- **pgd, cw, apgd-ce, apgd-dlr** (the paper preset's attacks): projected gradient descent, "
     "Carlini–Wagner, AutoPGD with the cross-entropy loss and with the difference-of-logits-ratio "
     "loss; each image keeps the closest x′ any of them found.\n"

@@ -20,7 +20,7 @@ from boundary_core.data.photos import photo_set
 from boundary_core.data.shapes import test_split
 from boundary_core.models import load_model
 from boundary_core.search import BoundaryResult, find_boundary
-from boundary_core.search.find import FAST_STEPS
+from boundary_core.search.find import FAST_STEPS, FAST_TARGETS, FREE_RUNS, fast_signature
 from boundary_core.search.reference import (
     CACHE,
     ReferenceConfig,
@@ -108,8 +108,10 @@ def _row(label, result, reference, seconds, model) -> dict:
 
 
 def _preset(model, name, x, preset, steps, reuse) -> tuple[BoundaryResult, float]:
-    """``find_boundary`` and its wall time; with ``reuse``, cached under ``CACHE``."""
-    path = CACHE / f"{name}-{digest(x)}-{preset}-{steps}-{len(x)}.pt"
+    """``find_boundary`` and its wall time; with ``reuse``, cached under ``CACHE`` (the fast
+    preset's key names its settings, so a result of other settings is never reused)."""
+    settings = f"-{fast_signature()}" if preset == "fast" else ""
+    path = CACHE / f"{name}-{digest(x)}-{preset}{settings}-{steps}-{len(x)}.pt"
     if reuse and path.exists():
         saved = torch.load(path, weights_only=True)
         return BoundaryResult(**saved["result"], method=tuple(saved["method"])), saved["seconds"]
@@ -166,7 +168,8 @@ def run(args) -> str:
             else ""
         )
         + ". Fast preset default: "
-        f"{FAST_STEPS} DDN steps per target. Distances and counts do not depend on load; wall "
+        f"{FAST_TARGETS} targeted DDN runs and {FREE_RUNS} free run of {FAST_STEPS} steps each. "
+        "Distances and counts do not depend on load; wall "
         "times do (shared 2-core CPU).",
     ]
     for name in args.models:

@@ -2,9 +2,11 @@
 
 Hand-written (foolbox has ``DDNAttack``) so that it runs on unbounded inputs (the 2-D toy nets),
 starts its radius from a first-order estimate of the distance instead of a fixed ε = 1, can aim at
-one class (the gradient of the pairwise logit margin ``f_t − f_c``, as in FMN's targeted loss), and
-records a point only when it is ``τ`` past the boundary (``bisection.py``). Checked against the
-exact distance on linear models in the tests.
+one class (the gradient of the pairwise logit margin ``f_t − f_c``, as in FMN's targeted loss) or at
+whichever other class is strongest where it stands (``STRONGEST``: FMN's untargeted margin), shrinks
+its radius at least to the norm of the best point found once across (FMN's rule), and records a
+point only when it is ``τ`` past the boundary (``bisection.py``). Checked against the exact
+distance on linear models in the tests.
 """
 
 import math
@@ -21,6 +23,8 @@ from boundary_core.search.geometry import (
     per_sample,
 )
 from boundary_core.search.pgd import loss_gradient
+
+STRONGEST = -1  # a target meaning: the strongest other class at the current point
 
 
 def margin_and_gradient(model: nn.Module, x: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
@@ -44,12 +48,15 @@ def linearised_distance(margin: Tensor, gradient: Tensor) -> Tensor:
 
 def target_gradient(model: nn.Module, x: Tensor, labels: Tensor, targets: Tensor | None):
     """Ascent direction for leaving ``labels``: ∇ cross-entropy (untargeted), or
-    ∇(f_target − f_label) towards ``targets (B,)``; with the logits at ``x``."""
+    ∇(f_target − f_label) towards ``targets (B,)``, where a ``STRONGEST`` row aims at the other
+    class with the highest logit at ``x``; with the logits at ``x``."""
     if targets is None:
         return loss_gradient(model, x, labels)
     x = x.detach().requires_grad_(True)
     logits = model(x)
     rows = torch.arange(x.shape[0], device=x.device)
+    strongest = logits.detach().scatter(1, labels[:, None], float("-inf")).argmax(dim=1)
+    targets = torch.where(targets == STRONGEST, strongest, targets)
     gap = logits[rows, targets] - logits[rows, labels]
     (gradient,) = torch.autograd.grad(gap.sum(), x)
     return gradient, logits.detach()
@@ -73,11 +80,13 @@ def ddn_l2(
     Args:
         x: ``(B, ...)`` inputs; labels: ``(B,)`` labels to move away from.
         tau: ``(B,)`` margin past the boundary a point needs to be recorded.
-        targets: ``(B,)`` classes to aim at (default: untargeted cross-entropy).
+        targets: ``(B,)`` classes to aim at, ``STRONGEST`` for the strongest other class at each
+            step (default: untargeted cross-entropy).
         init_radius: ``(B,)`` starting radius ε₀ (default: the first-order estimate, which costs
             one extra gradient per sample).
         init_delta: ``(B, ...)`` starting perturbation (default zero; restarts pass random ones).
-        gamma: multiplicative radius change per step (DDN's γ).
+        gamma: multiplicative radius change per step (DDN's γ); across the boundary the radius
+            also drops to the norm of the best point found, if that is smaller.
     Returns:
         ``(B, ...)`` best adversarial point per sample, NaN rows where none was found.
     """
@@ -95,7 +104,8 @@ def ddn_l2(
         improved = is_adv & (norms < best_norm)
         best = torch.where(per_sample(improved, x), x_adv.detach(), best)
         best_norm = torch.where(improved, norms, best_norm)
-        radius = torch.where(is_adv, radius * (1 - gamma), radius * (1 + gamma))
+        shrunk = torch.minimum(radius * (1 - gamma), best_norm)
+        radius = torch.where(is_adv, shrunk, radius * (1 + gamma))
         # Step relative to the current radius (scale-free, so it also suits unbounded toy inputs).
         delta = (x_adv - x) + per_sample(step_size * radius, x) * normalize_l2(gradient)
         delta = normalize_l2(delta) * per_sample(radius, x)

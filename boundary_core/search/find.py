@@ -9,7 +9,7 @@ from torch import Tensor, nn
 from boundary_core.checks import require_int
 from boundary_core.search.bisection import Origin, bisect_to_boundary, closest, origin_of
 from boundary_core.search.counting import Counted, rows
-from boundary_core.search.ddn import ddn_l2
+from boundary_core.search.ddn import STRONGEST, ddn_l2
 from boundary_core.search.ensemble import PaperBudget, paper_search
 from boundary_core.search.geometry import Bounds, normalize_l2, per_sample
 from boundary_core.search.ranking import rank_classes
@@ -22,10 +22,12 @@ Progress = Callable[[float, str], None]
 
 MAX_SEARCH_STEPS = 10_000  # per attack; 10× the strongest reference attack we run
 MAX_SEED = 2**63 - 1  # torch.Generator.manual_seed's range
-FAST_STEPS = 40  # DDN steps per target class (bench search: the per-image ratios by steps)
-LARGE_INPUT = 64 * 64 * 3  # above this many features (a 224² ResNet-50: 0.34 s a gradient) ...
-LARGE_INPUT_STEPS = 20  # ... 20 steps per target, so the search costs what the old DDN-50 did
+FAST_STEPS = 33  # DDN steps per run (bench search; 4 runs × 33 fit CIFAR-10's 1/5 of the paper's)
+LARGE_INPUT = 64 * 64 * 3  # above this many features (a 224² ResNet-50: 0.27 s a gradient) ...
+LARGE_INPUT_STEPS = 15  # ... 15 steps per run: 71 gradients, what 3 runs × 20 cost before
 FAST_TARGETS = 3  # classes the fast preset aims at, nearest first by the first-order ranking
+FREE_RUNS = 1  # runs aimed at the strongest other class wherever they stand (FMN's untargeted loss)
+FREE_RADIUS = 0.5  # ... starting at this fraction of the nearest first-order radius
 RANKED_CLASSES = 9  # classes ranked (highest logits first): one backward pass each
 NORMAL_STEPS = 2  # normal projections of the winning point (refine.py): one gradient each
 LOW_DIMENSION = 64  # inputs with at most this many features get random restarts by default
@@ -34,12 +36,21 @@ LOW_DIMENSION_STEPS = 50  # gradients cost nothing in 2-D; 20 left 2 of 200 toy 
 
 
 def fast_gradients(features: int, steps: int | None = None) -> int:
-    """Gradients the fast preset spends on one image of ``features`` numbers, without random
-    restarts (images): the class ranking, ``FAST_TARGETS`` DDN runs and the normal projections
-    (131 on a 64×64 shape, 71 on a 224² photo; counted by the hooks in ``counting.py``)."""
+    """Gradients the fast preset spends on one image of ``features`` numbers of a model with at
+    least ``RANKED_CLASSES + 1`` classes, without random restarts (images): the class ranking,
+    ``FAST_TARGETS + FREE_RUNS`` DDN runs and the normal projections (143 on a 64×64 shape, 71 on
+    a 224² photo; counted by the hooks in ``counting.py``)."""
     if steps is None:
         steps = FAST_STEPS if features <= LARGE_INPUT else LARGE_INPUT_STEPS
-    return RANKED_CLASSES + FAST_TARGETS * steps + NORMAL_STEPS
+    return RANKED_CLASSES + (FAST_TARGETS + FREE_RUNS) * steps + NORMAL_STEPS
+
+
+def fast_signature() -> str:
+    """The fast preset's settings in one short string (names cached benchmark results)."""
+    return (
+        f"r{RANKED_CLASSES}t{FAST_TARGETS}f{FREE_RUNS}x{FREE_RADIUS:g}"
+        f"s{FAST_STEPS}l{LARGE_INPUT_STEPS}n{NORMAL_STEPS}"
+    )
 
 
 def default_restarts(x: Tensor) -> int:
@@ -55,13 +66,26 @@ def default_restarts(x: Tensor) -> int:
 
 def default_steps(x: Tensor) -> int:
     """DDN steps per run for the fast preset: ``LOW_DIMENSION_STEPS`` in 2-D, ``FAST_STEPS`` up
-    to 64×64 RGB, ``LARGE_INPUT_STEPS`` beyond. On shapes-robust (40 images) 20 steps per target
-    left a 95th percentile of 1.14× the reference and 40 steps 1.05×; at 224² a step costs 0.34 s.
+    to 64×64 RGB, ``LARGE_INPUT_STEPS`` beyond (docs/search.md has the runs behind each number;
+    at 224² a ResNet-50 gradient costs 0.27 s on one core).
     """
     features = x[0].numel()
     if features <= LOW_DIMENSION:
         return LOW_DIMENSION_STEPS
     return FAST_STEPS if features <= LARGE_INPUT else LARGE_INPUT_STEPS
+
+
+def _aims(classes: Tensor, radii: Tensor, targets: int) -> tuple[Tensor, Tensor]:
+    """Per image ``(B, T)`` classes and starting radii of the DDN runs: the ``targets`` nearest
+    ranked classes, then ``FREE_RUNS`` runs at ``STRONGEST`` from ``FREE_RADIUS`` × the nearest
+    radius where more classes exist than are aimed at (else every class already has its run)."""
+    chosen = min(targets, classes.shape[1])
+    aims, starts = classes[:, :chosen], radii[:, :chosen]
+    if classes.shape[1] > chosen and FREE_RUNS:
+        free = torch.full_like(classes[:, :FREE_RUNS], STRONGEST)
+        aims = torch.cat([aims, free], dim=1)
+        starts = torch.cat([starts, FREE_RADIUS * radii[:, :1].expand(-1, FREE_RUNS)], dim=1)
+    return aims, starts
 
 
 def _starts(origin: Origin, radius: Tensor, runs: int, seed: int) -> Tensor:
@@ -89,22 +113,28 @@ def fast_search(
     seed: int = 0,
     targets: int = FAST_TARGETS,
 ) -> BoundaryResult:
-    """Targeted DDN towards the ``targets`` classes whose linearised boundary is nearest.
+    """Targeted DDN towards the ``targets`` classes whose linearised boundary is nearest, and
+    ``FREE_RUNS`` runs towards whichever class is strongest along the way.
 
     Ranks ``RANKED_CLASSES`` classes (``ranking.py``), then runs ``1 + restarts`` DDN runs of
-    ``steps`` steps towards each chosen class, all samples × targets × runs in one batch, each from
-    the class's first-order radius; every result is tightened by the segment search, and the
-    closest point τ past the boundary wins, and ``NORMAL_STEPS`` normal projections refine it.
-    Costs ``min(RANKED_CLASSES, K−1) + T·(1 + restarts)·steps + NORMAL_STEPS`` gradients per
-    sample (T = ``min(targets, K−1)``).
+    ``steps`` steps towards each chosen class, each from the class's first-order radius, and (where
+    the model has more classes than are aimed at) the free runs, which follow FMN's untargeted
+    margin from ``FREE_RADIUS`` × the nearest radius: on a robust model the first-order radii
+    overestimate the distance 2–3× and the nearest boundary is often with a class ranked lower
+    (docs/search.md). All samples × runs go in one batch; every result is tightened by the segment
+    search, the closest point τ past the boundary wins, and ``NORMAL_STEPS`` normal projections
+    refine it. Costs ``min(RANKED_CLASSES, K−1) + T·(1 + restarts)·steps + NORMAL_STEPS``
+    gradients per sample (T = ``min(targets, K−1)``, plus ``FREE_RUNS`` if K − 1 > targets).
     """
     x = origin.x
     classes, radii = rank_classes(model, x, origin.labels, RANKED_CLASSES)
+    aims, starts = _aims(classes, radii, targets)
     chosen = min(targets, classes.shape[1])
+    columns = aims.shape[1]
     runs = 1 + restarts
-    owner = torch.arange(x.shape[0], device=x.device).repeat_interleave(chosen * runs)
-    target = classes[:, :chosen].repeat_interleave(runs, dim=1).flatten()  # (B·T·runs,)
-    radius = radii[:, :chosen].clamp_min(1e-6).repeat_interleave(runs, dim=1).flatten()
+    owner = torch.arange(x.shape[0], device=x.device).repeat_interleave(columns * runs)
+    target = aims.repeat_interleave(runs, dim=1).flatten()  # (B·T·runs,)
+    radius = starts.clamp_min(1e-6).repeat_interleave(runs, dim=1).flatten()
     start = _starts(origin, radius, runs, seed)
     rows_origin = origin.rows(owner)
     with rows(model, owner):
@@ -120,13 +150,20 @@ def fast_search(
             bounds=bounds,
         )
         tightened = bisect_to_boundary(model, rows_origin, adversarial, bounds=bounds)
-    per_image = tightened.view(x.shape[0], chosen * runs, *x.shape[1:])  # (B, T·runs, ...)
+    per_image = tightened.view(x.shape[0], columns * runs, *x.shape[1:])  # (B, T·runs, ...)
     distance = (per_image - x[:, None]).flatten(2).norm(dim=2)  # (B, T·runs), NaN: not found
     nearest = distance.nan_to_num(float("inf")).argmin(dim=1)
     point = per_image[torch.arange(x.shape[0], device=x.device), nearest]
-    methods = ["ddn" if int(n) % runs == 0 else "ddn-restart" for n in nearest]
+    methods = [_method(int(n), runs, chosen) for n in nearest]
     best = closest(model, origin, best, point, methods)
     return project_to_normal(model, origin, best, bounds=bounds, iterations=NORMAL_STEPS)
+
+
+def _method(column_run: int, runs: int, chosen: int) -> str:
+    """Name of the run that won: ``ddn`` (targeted), ``ddn-free`` (``STRONGEST``), ``-restart``
+    when it started from a random direction."""
+    name = "ddn" if column_run // runs < chosen else "ddn-free"
+    return name if column_run % runs == 0 else f"{name}-restart"
 
 
 def check_search_arguments(*, steps: int | None, restarts: int | None, seed: int) -> None:
@@ -163,7 +200,8 @@ def find_boundary(
     Args:
         model: maps ``x (B, ...)`` to logits ``(B, K)``; the label moved away from is its argmax.
         x: ``(B, ...)`` inputs (``[0, 1]`` pixels for images).
-        preset: ``"fast"`` (targeted DDN towards the classes a first-order ranking puts nearest)
+        preset: ``"fast"`` (DDN towards the classes a first-order ranking puts nearest, and one
+            run towards whichever class is strongest along the way)
             or ``"paper"`` (PGD ladder + CW + AutoPGD); both end with the segment search.
         bounds: input box the points must stay in; ``None`` for unbounded inputs (fast only).
         seed: makes the search deterministic.

@@ -62,3 +62,16 @@ def test_reference_distances_take_the_best_attack_and_cache_it(tmp_path, monkeyp
     assert len(list(tmp_path.glob("linear-*.pt"))) == 3  # one cached file per attack
     again = reference_distances(model, "linear", x, config, log=pytest.fail)  # from the cache
     assert torch.equal(again["best"], first["best"])
+
+
+def test_skip_gives_the_next_correct_images_as_a_held_out_set():
+    """``bench search --skip N``: the images after the first N correct ones, none of them shared."""
+    from argparse import Namespace
+
+    from boundary_core.bench.search import inputs
+    from boundary_core.models import load_model
+
+    model = load_model("shapes-standard")
+    first, first_names = inputs("shapes-standard", model, Namespace(images=5, variants=4))
+    held, held_names = inputs("shapes-standard", model, Namespace(images=3, skip=2, variants=4))
+    assert torch.equal(held, first[2:5]) and held_names == first_names[2:5]

@@ -37,6 +37,13 @@ MEDIAN_TARGET, P95_TARGET, GRADIENT_SHARE_TARGET = 1.00, 1.05, 0.2
 def add_arguments(parser) -> None:
     parser.add_argument("--models", nargs="+", default=list(MODELS))
     parser.add_argument("--images", type=int, default=100, help="correct shapes test images")
+    parser.add_argument(
+        "--skip",
+        type=int,
+        default=0,
+        help="leave out the first N correct shapes test images: `--skip 100` is a held-out set "
+        "for a choice tuned on the default 100",
+    )
     parser.add_argument("--variants", type=int, default=4, help="zoomed crops per gallery photo")
     parser.add_argument(
         "--ddn-steps", type=int, default=ReferenceConfig.ddn_steps, help="0: leave foolbox DDN out"
@@ -80,14 +87,15 @@ def add_arguments(parser) -> None:
 
 
 def inputs(name: str, model, args) -> tuple[torch.Tensor, list[str]]:
-    """The benchmark images of ``name``: the first ``args.images`` correctly classified shapes test
-    images, or the photo crops for a CIFAR-10 model."""
+    """The benchmark images of ``name``: ``args.images`` correctly classified shapes test images
+    after the first ``args.skip`` of them, or the photo crops for a CIFAR-10 model."""
     if not name.startswith("shapes"):
         return photo_set(size=32, variants=args.variants)
-    batch = test_split(3 * args.images)
+    skip = getattr(args, "skip", 0)
+    batch = test_split(3 * (args.images + skip))
     with torch.no_grad():
         correct = (model(batch.images).argmax(dim=1) == batch.labels).nonzero().squeeze(1)
-    keep = correct[: args.images]
+    keep = correct[skip : skip + args.images]
     return batch.images[keep], [f"test {int(i)}" for i in keep]
 
 
@@ -159,9 +167,9 @@ def run(args) -> str:
         "Reference per image: the best of strong minimal-norm attacks (named per model below; "
         "FAB: ℓ2, targeted at every other class in turn, steps per target), each tightened "
         "by the segment search and re-checked alone; ratio = preset ÷ reference per image. "
-        f"Options: `--images {args.images} --paper-images {args.paper_images} --ddn-steps "
-        f"{args.ddn_steps} --fab-steps {args.fab_steps} --photo-fab-steps {args.photo_fab_steps} "
-        f"--fmn-steps {args.fmn_steps}`"
+        f"Options: `--images {args.images} --skip {args.skip} --paper-images {args.paper_images} "
+        f"--ddn-steps {args.ddn_steps} --fab-steps {args.fab_steps} "
+        f"--photo-fab-steps {args.photo_fab_steps} --fmn-steps {args.fmn_steps}`"
         + (
             " (preset results reused from the cache: wall s is that run's)"
             if args.reuse_presets

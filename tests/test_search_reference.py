@@ -75,3 +75,13 @@ def test_skip_gives_the_next_correct_images_as_a_held_out_set():
     first, first_names = inputs("shapes-standard", model, Namespace(images=5, variants=4))
     held, held_names = inputs("shapes-standard", model, Namespace(images=3, skip=2, variants=4))
     assert torch.equal(held, first[2:5]) and held_names == first_names[2:5]
+
+
+@pytest.mark.parametrize(("images", "skip"), [(0, 0), (10, -1), (10, 10_001)])
+def test_bench_search_refuses_bad_image_counts_in_one_line(images, skip):
+    from argparse import Namespace
+
+    from boundary_core.bench.search import run
+
+    with pytest.raises(ValueError, match="--images|--skip"):
+        run(Namespace(images=images, skip=skip))

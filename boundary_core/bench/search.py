@@ -16,6 +16,7 @@ import time
 import numpy as np
 import torch
 
+from boundary_core.checks import require_int
 from boundary_core.data.photos import photo_set
 from boundary_core.data.shapes import test_split
 from boundary_core.models import load_model
@@ -32,6 +33,9 @@ from boundary_core.training_card import cifar10_card, write_cifar10_card
 
 MODELS = ("shapes-standard", "shapes-robust", "cifar10-resnet18")
 MEDIAN_TARGET, P95_TARGET, GRADIENT_SHARE_TARGET = 1.00, 1.05, 0.2
+
+
+MAX_IMAGES = 10_000  # the shapes test split is generated; 3× this many are drawn to find them
 
 
 def add_arguments(parser) -> None:
@@ -163,6 +167,8 @@ def _model_rows(name, args) -> tuple[list[dict], dict, list[str], torch.Tensor]:
 
 
 def run(args) -> str:
+    require_int("--images", args.images, 1, MAX_IMAGES)
+    require_int("--skip", args.skip, 0, MAX_IMAGES)
     lines = [
         "Reference per image: the best of strong minimal-norm attacks (named per model below; "
         "FAB: ℓ2, targeted at every other class in turn, steps per target), each tightened "

@@ -205,7 +205,7 @@ def find_boundary(
             or ``"paper"`` (PGD ladder + CW + AutoPGD); both end with the segment search.
         bounds: input box the points must stay in; ``None`` for unbounded inputs (fast only).
         seed: makes the search deterministic.
-        steps: DDN iterations per target class for ``fast`` (default ``default_steps``); for
+        steps: DDN iterations per run for ``fast`` (default ``default_steps``); for
             ``paper``, the steps of
             every attack (default: Table 7's 100) unless ``budget`` is given.
         budget: attack budgets for ``paper`` (default: Table 7 translated to pixel units).

@@ -20,6 +20,7 @@ from boundary_core.search.geometry import (
     clamp_bounds,
     logit_margin,
     normalize_l2,
+    other_logits,
     per_sample,
 )
 from boundary_core.search.pgd import loss_gradient
@@ -55,7 +56,7 @@ def target_gradient(model: nn.Module, x: Tensor, labels: Tensor, targets: Tensor
     x = x.detach().requires_grad_(True)
     logits = model(x)
     rows = torch.arange(x.shape[0], device=x.device)
-    strongest = logits.detach().scatter(1, labels[:, None], float("-inf")).argmax(dim=1)
+    strongest = other_logits(logits.detach(), labels).argmax(dim=1)
     targets = torch.where(targets == STRONGEST, strongest, targets)
     gap = logits[rows, targets] - logits[rows, labels]
     (gradient,) = torch.autograd.grad(gap.sum(), x)

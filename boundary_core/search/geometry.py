@@ -33,12 +33,16 @@ def project_l2(delta: Tensor, eps: Tensor | float) -> Tensor:
     return delta * per_sample(factor, delta)
 
 
+def other_logits(logits: Tensor, labels: Tensor) -> Tensor:
+    """``logits (B, K)`` with each row's ``labels`` entry set to −inf: the competing classes."""
+    return logits.scatter(1, labels[:, None], float("-inf"))
+
+
 def logit_margin(logits: Tensor, labels: Tensor) -> Tensor:
     """``f_c − max_{k≠c} f_k`` per row: ``(B, K), (B,) -> (B,)``; > 0 where ``c`` wins, 0 on the
     boundary. Needs K ≥ 2."""
     own = logits.gather(1, labels[:, None]).squeeze(1)
-    others = logits.scatter(1, labels[:, None], float("-inf")).amax(dim=1)
-    return own - others
+    return own - other_logits(logits, labels).amax(dim=1)
 
 
 def clamp_bounds(x: Tensor, bounds: Bounds) -> Tensor:

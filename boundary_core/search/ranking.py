@@ -10,7 +10,7 @@ pass each, through one forward), so a 1000-class model costs what a 10-class one
 import torch
 from torch import Tensor, nn
 
-from boundary_core.search.geometry import batch_norm_l2
+from boundary_core.search.geometry import batch_norm_l2, other_logits
 
 
 def rank_classes(model: nn.Module, x: Tensor, labels: Tensor, count: int) -> tuple[Tensor, Tensor]:
@@ -18,7 +18,7 @@ def rank_classes(model: nn.Module, x: Tensor, labels: Tensor, count: int) -> tup
     ``m = min(count, K − 1)`` other classes with the highest logits at ``x``."""
     inputs = x.detach().requires_grad_(True)
     logits = model(inputs)
-    others = logits.detach().scatter(1, labels[:, None], float("-inf"))
+    others = other_logits(logits.detach(), labels)
     m = min(count, logits.shape[1] - 1)
     candidates = others.topk(m, dim=1).indices  # (B, m)
     rows = torch.arange(x.shape[0], device=x.device)

@@ -75,11 +75,10 @@ def default_steps(x: Tensor) -> int:
     return FAST_STEPS if features <= LARGE_INPUT else LARGE_INPUT_STEPS
 
 
-def _aims(classes: Tensor, radii: Tensor, targets: int) -> tuple[Tensor, Tensor]:
-    """Per image ``(B, T)`` classes and starting radii of the DDN runs: the ``targets`` nearest
+def _aims(classes: Tensor, radii: Tensor, chosen: int) -> tuple[Tensor, Tensor]:
+    """Per image ``(B, T)`` classes and starting radii of the DDN runs: the ``chosen`` nearest
     ranked classes, then ``FREE_RUNS`` runs at ``STRONGEST`` from ``FREE_RADIUS`` × the nearest
     radius where more classes exist than are aimed at (else every class already has its run)."""
-    chosen = min(targets, classes.shape[1])
     aims, starts = classes[:, :chosen], radii[:, :chosen]
     if classes.shape[1] > chosen and FREE_RUNS:
         free = torch.full_like(classes[:, :FREE_RUNS], STRONGEST)
@@ -128,8 +127,8 @@ def fast_search(
     """
     x = origin.x
     classes, radii = rank_classes(model, x, origin.labels, RANKED_CLASSES)
-    aims, starts = _aims(classes, radii, targets)
     chosen = min(targets, classes.shape[1])
+    aims, starts = _aims(classes, radii, chosen)
     columns = aims.shape[1]
     runs = 1 + restarts
     owner = torch.arange(x.shape[0], device=x.device).repeat_interleave(columns * runs)

@@ -1,3 +1,4 @@
+import os
 import warnings
 
 import pytest
@@ -5,6 +6,9 @@ import torch
 from torch import nn
 
 warnings.filterwarnings("ignore", module=r"captum\..*")
+# No maps computed ahead in the background (ui/prefetch.py) unless a test turns it on: counts of
+# the maps a page computes stay exact, and no stray thread competes with the timed tests.
+os.environ["BAE_AHEAD"] = "0"
 
 
 class LinearTwoClass(nn.Module):

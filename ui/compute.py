@@ -11,13 +11,16 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 import streamlit as st
 import torch
 
+from boundary_core import maps
 from boundary_core.attributions import color_from_hex, color_to_hex
 from boundary_core.attributions.defaults import BASELINE_COLOR
+from boundary_core.attributions.private import private_copy
 from boundary_core.device import apply_thread_policy, default_device, describe
 from boundary_core.explain import Explanation
 from boundary_core.maps import Attributions, attribute_all
@@ -33,7 +36,7 @@ from boundary_core.models import get_spec, load_model
 from boundary_core.render import explanation_arrays, image_key
 from boundary_core.schedule import attribute_in_parallel, parallel_by_default
 from boundary_core.search.result import empty_result
-from ui import search_jobs
+from ui import prefetch, search_jobs
 from ui.search_jobs import boundary_of
 
 warnings.filterwarnings("ignore", module=r"captum\..*")
@@ -189,7 +192,11 @@ def maps_together(
         try:
             on_map(method, cached_map(*arguments, _record=kept, _peek=True))
         except _NotCached:
-            missing[method] = arguments, kept
+            ready = prefetch.take(_ahead_key(arguments))
+            if ready is None:
+                missing[method] = arguments, kept
+            else:  # computed while the user looked at the last view
+                on_map(method, cached_map(*arguments, _record=kept, _part=ready))
     if len(missing) < 2 or not parallel_by_default():
         for method, (arguments, kept) in missing.items():
             on_map(method, cached_map(*arguments, _record=kept))
@@ -207,6 +214,54 @@ def maps_together(
     attribute_in_parallel(
         cached_model(model_name), x, targets, boundary, tuple(missing), settings, store
     )
+
+
+def _ahead_key(arguments: tuple) -> tuple:
+    """``cached_map``'s arguments without the image array (its hash is in the key)."""
+    return arguments[:2] + arguments[3:]
+
+
+def _compute_ahead(model: torch.nn.Module, arguments: tuple, record: dict | None) -> dict:
+    """What ``cached_map`` would compute for ``arguments``, on the precompute's private copy
+    of ``model`` (``prefetch``'s thread; never counted as a page run's map)."""
+    _, _, image, method, target, colour, _, budget = arguments
+    device = default_device()
+    x = torch.from_numpy(image)[None].to(device)
+    boundary = boundary_of(record, device) if record is not None else None
+    copy = private_copy(model, "ahead").model
+    targets = torch.tensor([target], device=device)
+    parts = maps.attribute_all(copy, x, targets, boundary, (method,), map_settings(colour, budget))
+    return part_of(parts, method)
+
+
+def queue_ahead(request: "Request", record, search, target: int, parts: dict) -> None:
+    """Queue, for the background (``prefetch``), the maps a likely next change needs and the
+    caches lack: this view's maps for the next ``prefetch.CLASSES_AHEAD`` classes by
+    probability, then the maps another budget changes for this class; nothing if one class's
+    maps cost more than ``prefetch.MAX_SECONDS_AHEAD`` as they were timed here."""
+    cost = sum(part.get("seconds", 0.0) for part in parts.values())
+    if not prefetch.enabled() or cost > prefetch.MAX_SECONDS_AHEAD:
+        return
+    probabilities = cached_prediction(request.model, image_key(request.image), request.image)
+    others = [int(c) for c in np.argsort(probabilities)[::-1] if int(c) != target]
+    order = drawing_order(request.methods, searched=True)
+    wanted = [(c, m, request.budget) for c in others[: prefetch.CLASSES_AHEAD] for m in order]
+    for budget, preset in SETTINGS_PRESETS.items():
+        if budget != request.budget:
+            wanted += [(target, m, budget) for m in order if m in preset.changes]
+    model, tasks = cached_model(request.model), []
+    for other, method, budget in wanted:
+        if METHODS[method].needs_boundary and record is None:
+            continue
+        arguments, kept = _map_key(
+            request.model, request.image, method, other, request.colour, record, search, budget
+        )
+        try:
+            cached_map(*arguments, _record=kept, _peek=True)
+        except _NotCached:
+            compute = partial(_compute_ahead, model, arguments, kept)
+            tasks.append(prefetch.Task(_ahead_key(arguments), compute))
+    prefetch.ahead(tasks)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -287,14 +342,26 @@ def run(
     on_map: Callable[[str, dict], None] | None = None,
     on_wait: Callable[[search_jobs.SearchJob], None] | None = None,
     search: bool = True,
+    ahead: bool = False,
 ) -> dict:
     """Compute (or fetch from the caches) everything ``request`` shows and return the result.
 
     The search starts first, in its own thread; the maps that need no x′ are computed here
     meanwhile (``on_map(method, part)`` after each), then ``on_wait(job)`` is called every
     ``POLL_SECONDS`` until x′ is known, then the maps that start from x′. ``search=False`` (the
-    user cancelled it) draws what needs no x′ and reports the others unavailable.
+    user cancelled it) draws what needs no x′ and reports the others unavailable. With
+    ``ahead`` the same maps for the next likely classes are then queued (``prefetch``).
     """
+    with prefetch.computing():
+        result, record, target, parts = _run(request, progress, on_map, on_wait, search)
+    if ahead:
+        key = search_key(request.model, request.image, request.preset, request.steps)
+        queue_ahead(request, record, key, target, parts)
+    return result
+
+
+def _run(request, progress, on_map, on_wait, search) -> tuple:
+    """``run``'s work: the result, the search record (None: none), the target and the parts."""
     progress = progress or (lambda fraction, message: None)
     model, image = request.model, request.image
     probabilities = cached_prediction(model, image_key(image), image)
@@ -327,7 +394,7 @@ def run(
     )
     progress(1.0, "done")
     parts = {m: parts[m] for m in request.methods}  # back in panel order
-    return assemble(model, image, record, parts, target)
+    return assemble(model, image, record, parts, target), record, target, parts
 
 
 def _wait(job, model, image, request, on_wait) -> dict | None:

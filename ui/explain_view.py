@@ -45,7 +45,9 @@ def target_controls(model: str, picture: Picture) -> int | None:
         key="target",
         format_func=lambda c: f"{names[order[0]]} (the predicted class)" if c == PREDICTED else c,
         help="The class whose logit every map explains. BSM and BIG keep the same x′ (the "
-        "nearest point where the prediction changes), so a new class needs no new search.",
+        "nearest point where the prediction changes), so a new class needs no new search. "
+        "While you look at a view, the maps of the other top-5 classes are computed in "
+        "the background, so switching to them is quick.",
     )
     right.caption("Red pushes towards this class, blue away from it (every style).")
     return None if choice == PREDICTED else names.index(choice)
@@ -150,7 +152,12 @@ def explain_live(request: compute.Request, cells: list, style, picture: Picture,
         tile(cells[index[method]], panel, picture)  # its own scale until all maps are known
 
     result = compute.run(
-        request, status.progress, on_map=draw, on_wait=status.waiting, search=not cancelled
+        request,
+        status.progress,
+        on_map=draw,
+        on_wait=status.waiting,
+        search=not cancelled,
+        ahead=True,
     )
     status.clear()
     note = preset_note(request.model, request.image, request.preset, request.steps)

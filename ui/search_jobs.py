@@ -137,6 +137,12 @@ def running(key: tuple) -> SearchJob | None:
         return _JOBS.get(key)
 
 
+def any_running() -> bool:
+    """Whether a search is still running for any page (the maps ahead wait for it)."""
+    with _LOCK:
+        return any(not job.finished.is_set() for job in _JOBS.values())
+
+
 def forget(job: SearchJob) -> None:
     """Drop a finished or cancelled job (its record now lives in the page's cache)."""
     with _LOCK:

@@ -57,9 +57,12 @@ def _wait_for_health(url: str, process: subprocess.Popen, timeout: float) -> Non
 
 
 @contextlib.contextmanager
-def streamlit_server(flags: tuple[str, ...] = ("--server.headless=true",), timeout=90.0):
-    """``streamlit run app.py`` on 127.0.0.1 and a free port; yields the base URL once
-    ``/_stcore/health`` answers ``ok``, and stops the server afterwards."""
+def streamlit_server(
+    flags: tuple[str, ...] = ("--server.headless=true",), timeout=90.0, env: dict | None = None
+):
+    """``streamlit run app.py`` on 127.0.0.1 and a free port (``env``: variables added to this
+    process's); yields the base URL once ``/_stcore/health`` answers ``ok``, and stops the
+    server afterwards."""
     port = free_port()
     streamlit = Path(sys.executable).with_name("streamlit")
     args = [
@@ -70,7 +73,7 @@ def streamlit_server(flags: tuple[str, ...] = ("--server.headless=true",), timeo
         f"--server.port={port}",
         "--server.address=127.0.0.1",
     ]
-    env = os.environ | {"STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    env = os.environ | {"STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"} | (env or {})
     process = subprocess.Popen(
         args,
         cwd=ROOT,
@@ -200,9 +203,9 @@ def browser_timings(repeats: int) -> dict[str, list[float]]:
 
 
 def run(args) -> str:
-    from bench.redraw import redraw_table, redraw_timings
+    from bench.redraw import browser_target_change, redraw_table, redraw_timings
 
-    redraw = redraw_table(redraw_timings())
+    redraw = redraw_table(redraw_timings()) + "\n\n" + browser_target_change()
     if args.only_redraw:
         from boundary_core.bench import record
 

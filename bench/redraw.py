@@ -154,3 +154,54 @@ def redraw_table(rows: list[dict]) -> str:
         f"\nLoad average at the end: {os.getloadavg()[0]:.1f} (the CPU is shared with other work)."
     )
     return "\n".join(lines)
+
+
+BROWSER_LOOKS = (5.0, 25.0)  # seconds the user looks at the first view before the change
+BROWSER_VIEW = "Explain?domain=photos&photo=chelsea&model=cifar10-resnet18"
+MAPS_EXPLAIN = """c => {
+    const alts = Array.from(document.querySelectorAll('img')).map(i => i.alt)
+        .filter(a => a.includes(' heatmap ('));
+    return alts.length >= 9 && alts.every(a => a.includes("explaining '" + c + "'"));
+}"""
+
+
+def browser_target_change() -> str:
+    """Seconds from the click on the 2nd most likely class to every map of it drawn in headless
+    Chromium (server and browser on this machine), after looking at the first view for each of
+    ``BROWSER_LOOKS``, with the maps ahead on and off (``BAE_AHEAD``), on the 32×32 photo."""
+    import numpy as np
+    import torch
+
+    from bench.app import chromium_page, streamlit_server, wait_for_panels, wait_until_idle
+    from boundary_core.data.gallery import gallery_picture
+    from boundary_core.models import get_spec, load_model
+
+    picture = gallery_picture("photos", "chelsea", 32)
+    with torch.no_grad():
+        logits = load_model("cifar10-resnet18")(torch.from_numpy(picture.image)[None])
+    second = get_spec("cifar10-resnet18").class_names[int(np.argsort(-logits[0].numpy())[1])]
+    lines = [
+        "Real browser (headless Chromium and the server sharing this 2-core CPU): the 32×32 "
+        f"photo's first view, the user looks for a while, then picks the 2nd class ({second}); "
+        "seconds from the click to every map of it drawn and the page idle.",
+        "",
+        "| look at the first view, s | maps ahead on, s | maps ahead off, s |",
+        "|---:|---:|---:|",
+    ]
+    for look in BROWSER_LOOKS:
+        seconds = {}
+        for ahead in ("1", "0"):
+            with streamlit_server(env={"BAE_AHEAD": ahead}) as base, chromium_page() as page:
+                page.goto(f"{base}/{BROWSER_VIEW}")
+                wait_for_panels(page, 11, 300_000)
+                time.sleep(look)
+                page.get_by_role("combobox", name="Explain the class").click()
+                option = page.get_by_role("option", name=second, exact=True)
+                option.wait_for(state="visible", timeout=10_000)
+                start = time.perf_counter()
+                option.click()
+                page.wait_for_function(MAPS_EXPLAIN, arg=second, timeout=120_000)
+                wait_until_idle(page)
+                seconds[ahead] = time.perf_counter() - start
+        lines.append(f"| {look:.0f} | {seconds['1']:.2f} | {seconds['0']:.2f} |")
+    return "\n".join(lines)

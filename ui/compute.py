@@ -4,7 +4,9 @@ results as plain numpy data).
 The boundary search and the maps are cached apart: the search per (model, image hash, preset,
 steps, seed); each map per (model, image hash, method, target class, the settings that method
 reads, and for the maps that start from x′ the search's key). A change of IG baseline, target
-class or style therefore computes at most the maps it needs, never the search again.
+class or style therefore computes at most the maps it needs, never the search again; after an
+Explain view, the maps of the likely next classes are computed in the background
+(``queue_ahead``, ``prefetch.py``) and taken from there when asked for.
 """
 
 import time

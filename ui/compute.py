@@ -125,12 +125,18 @@ def cached_map(
     if _peek:
         raise _NotCached
     model = cached_model(model_name)
+    return one_map(model, image, method, target, colour, budget, _record, attribute_all)
+
+
+def one_map(model, image, method, target, colour, budget, record, attribute) -> dict:
+    """``method``'s map of ``image`` for ``target`` in the map cache's form, computed by
+    ``attribute`` (``attribute_all`` or a stand-in with its signature)."""
     device = default_device()
     x = torch.from_numpy(image)[None].to(device)
-    boundary = boundary_of(_record, device) if _record is not None else None
+    boundary = boundary_of(record, device) if record is not None else None
     settings = map_settings(colour, budget)
     targets = torch.tensor([target], device=device)
-    return part_of(attribute_all(model, x, targets, boundary, (method,), settings), method)
+    return part_of(attribute(model, x, targets, boundary, (method,), settings), method)
 
 
 def map_settings(colour: str, budget: str) -> Settings:
@@ -225,15 +231,11 @@ def _ahead_key(arguments: tuple) -> tuple:
 
 def _compute_ahead(model: torch.nn.Module, arguments: tuple, record: dict | None) -> dict:
     """What ``cached_map`` would compute for ``arguments``, on the precompute's private copy
-    of ``model`` (``prefetch``'s thread; never counted as a page run's map)."""
+    of ``model`` (``prefetch``'s thread; the core's own ``attribute_all``, so a spy on this
+    module's never counts it as a page run's map)."""
     _, _, image, method, target, colour, _, budget = arguments
-    device = default_device()
-    x = torch.from_numpy(image)[None].to(device)
-    boundary = boundary_of(record, device) if record is not None else None
     copy = private_copy(model, "ahead").model
-    targets = torch.tensor([target], device=device)
-    parts = maps.attribute_all(copy, x, targets, boundary, (method,), map_settings(colour, budget))
-    return part_of(parts, method)
+    return one_map(copy, image, method, target, colour, budget, record, maps.attribute_all)
 
 
 def queue_ahead(request: "Request", record, search, target: int, parts: dict) -> None:

@@ -118,8 +118,8 @@ def _free() -> bool:
 def _work() -> None:
     while True:
         with _lock:
-            while not _lock.wait_for(_free, POLL_SECONDS):
-                pass
+            while not _free():  # sleeps until queued; then polls for the searches to end
+                _lock.wait(POLL_SECONDS if _queue else None)
             task = _state["running"] = _queue.pop(0)
         try:
             part = task.compute()

@@ -15,7 +15,14 @@ from boundary_core.device import default_device
 from boundary_core.models import get_spec, load_model
 
 # The attacks the fast preset folds together (boundary_core.search.find.fast_search).
-FAST_SEARCH_METHODS = ("ddn", "first-order", "ddn-restart", "ddn-free", "ddn-free-restart")
+FAST_SEARCH_METHODS = (
+    "ddn",
+    "first-order",
+    "ddn-restart",
+    "ddn-free",
+    "ddn-free-restart",
+    "ddn-second",
+)
 REQUIRED_METHODS = ("sm", "ig_black", "ig_white", "sg", "gxi", "deeplift", "bsm", "big", "agi")
 
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 from conftest import LinearTwoClass
 
-from boundary_core.search import PaperBudget, find_boundary
+from boundary_core.search import PaperBudget, find, find_boundary
 from boundary_core.search.bisection import TOLERANCE, bisect_to_boundary, origin_of
 from boundary_core.search.ddn import STRONGEST, margin_and_gradient, target_gradient
 from boundary_core.search.find import (
@@ -296,7 +296,8 @@ class HiddenClass(torch.nn.Module):
         return torch.stack([zero, *linear, hidden], dim=1)
 
 
-def test_the_free_run_finds_the_boundary_the_first_order_ranking_puts_last():
+def test_the_free_run_finds_the_boundary_the_first_order_ranking_puts_last(monkeypatch):
+    monkeypatch.setattr(find, "SECOND_RUN_BELOW", 0.0)  # the free run alone (no second run)
     x = torch.zeros(1, 2, dtype=torch.float64)
     exact = 0.1 + math.log(math.e - 1) / 50
     result = find_boundary(HiddenClass(), x, bounds=None, restarts=0)
@@ -305,6 +306,68 @@ def test_the_free_run_finds_the_boundary_the_first_order_ranking_puts_last():
     assert exact <= result.distance[0] < exact * 1.01
     expected = 4 + (FAST_TARGETS + FREE_RUNS) * LOW_DIMENSION_STEPS + NORMAL_STEPS
     assert (result.gradient_evals == expected).all()
+
+
+class CurvedAndHidden(torch.nn.Module):
+    """Five classes in 2-D; class 0 (logit 0) wins at the origin. Classes 1–3 head along −x₀,
+    +x₁ and −x₁ with logits ``c + a·u + b·u²`` (u the coordinate along their direction) whose
+    boundaries are at distance 1 while their first-order radii say 2 (the curvature of a robust
+    model); class 2 has the highest logit of all at the origin, so the free run follows it too.
+    Class 4 is ``HiddenClass``'s: nearly flat at the origin (first-order radius ≈ 2.97, ranked last,
+    never the strongest), with its boundary at x₀ ≈ 0.1108, the nearest."""
+
+    def forward(self, x):
+        def curved(u, c, a, b):
+            return c + a * u + b * u * u
+
+        first = curved(-x[:, 0], -3.0, 1.5, 1.5)
+        second = curved(x[:, 1], -0.6, 0.3, 0.3)
+        third = curved(-x[:, 1], -3.0, 1.5, 1.5)
+        hidden = -1 + torch.nn.functional.softplus(50 * (x[:, 0] - 0.1))
+        return torch.stack([torch.zeros_like(x[:, 0]), first, second, third, hidden], dim=1)
+
+
+def test_the_second_run_finds_a_boundary_no_other_run_aims_at(monkeypatch):
+    """The targeted runs and the free run all stop at distance 1, half the first-order radius, so
+    the second run fires; kept off the three targeted classes, it finds class 4's boundary."""
+    x = torch.zeros(1, 2, dtype=torch.float64)
+    exact = 0.1 + math.log(math.e - 1) / 50
+    result = find_boundary(CurvedAndHidden(), x, bounds=None, restarts=0)
+    assert result.found.all() and result.label.tolist() == [4]
+    assert result.method == ("ddn-second",)
+    assert exact <= result.distance[0] < exact * 1.01
+    runs = FAST_TARGETS + FREE_RUNS + 1  # the second run adds one run's steps
+    assert (result.gradient_evals == 4 + runs * LOW_DIMENSION_STEPS + NORMAL_STEPS).all()
+    monkeypatch.setattr(find, "SECOND_RUN_BELOW", 0.0)
+    without = find_boundary(CurvedAndHidden(), x, bounds=None, restarts=0)
+    assert without.label.tolist() != [4] and without.distance[0] > 0.99
+
+
+def test_the_second_run_waits_for_a_distance_below_its_trigger(monkeypatch):
+    """At distance 1 of a first-order radius 2 (ratio 0.5) the second run fires below 0.6 and
+    not below 0.4, and what it costs is counted only where it fires."""
+    x = torch.zeros(2, 2, dtype=torch.float64)
+    monkeypatch.setattr(find, "SECOND_RUN_BELOW", 0.4)
+    result = find_boundary(CurvedAndHidden(), x, bounds=None, restarts=0)
+    runs = FAST_TARGETS + FREE_RUNS
+    assert (result.gradient_evals == 4 + runs * LOW_DIMENSION_STEPS + NORMAL_STEPS).all()
+    assert result.label.tolist() != [4, 4]
+
+
+def test_strongest_target_skips_the_classes_to_avoid():
+    """A ``STRONGEST`` row with classes to avoid aims at the strongest class outside them."""
+    weight = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0], [3.0, 3.0]])
+    model = torch.nn.Linear(2, 4)
+    with torch.no_grad():
+        model.weight.copy_(weight)
+        model.bias.copy_(torch.tensor([5.0, 1.0, 0.0, 0.0]))
+    x = torch.tensor([[2.0, 0.0]])  # logits 5, 3, 0, 6: label 3; strongest other 0, then 1
+    labels = torch.tensor([3])
+    targets = torch.tensor([STRONGEST])
+    gradient, _ = target_gradient(model, x, labels, targets, avoid=torch.tensor([[0]]))
+    assert torch.equal(gradient[0], weight[1] - weight[3])
+    gradient, _ = target_gradient(model, x, labels, targets)
+    assert torch.equal(gradient[0], weight[0] - weight[3])
 
 
 def test_strongest_target_follows_the_strongest_other_class():

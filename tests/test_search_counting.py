@@ -44,17 +44,21 @@ def test_subsets_are_charged_to_their_own_samples(tiny_cnn, images):
 
 
 def test_the_fast_budget_formula_is_what_a_shapes_image_costs():
-    """``fast_gradients`` (the Gradio app's GPU-time estimate) equals the counted gradients of the
-    fast preset on a shipped 64×64 model, image by image."""
+    """``fast_gradients`` (the Gradio app's GPU-time estimate) is what an image that needs the
+    second run costs, one run's steps less for the others, image by image, as a model that records
+    its own backward rows counts them (six shapes-robust test images: the second run fires on
+    three)."""
     from boundary_core.data.shapes import TEST_SEED, make_batch
     from boundary_core.models import load_model
-    from boundary_core.search.find import fast_gradients
+    from boundary_core.search.find import FAST_STEPS, fast_gradients
 
-    model = load_model("shapes-standard")
-    x = make_batch(range(4), seed=TEST_SEED).images
-    result = find_boundary(model, x, preset="fast")
+    recorder = Recorder(load_model("shapes-robust"))
+    x = make_batch(range(6), seed=TEST_SEED).images
+    result = find_boundary(recorder, x, preset="fast")
     assert result.found.all()
-    assert result.gradient_evals.tolist() == [fast_gradients(x[0].numel())] * 4
+    most = fast_gradients(x[0].numel())
+    assert set(result.gradient_evals.tolist()) == {most, most - FAST_STEPS}
+    assert int(result.gradient_evals.sum()) == recorder.backward_rows
 
 
 def test_selected_rows_and_cached_records_keep_their_forward_counts():

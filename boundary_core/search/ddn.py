@@ -47,16 +47,26 @@ def linearised_distance(margin: Tensor, gradient: Tensor) -> Tensor:
     return margin.clamp_min(0) / batch_norm_l2(gradient).clamp_min(1e-12)
 
 
-def target_gradient(model: nn.Module, x: Tensor, labels: Tensor, targets: Tensor | None):
+def target_gradient(
+    model: nn.Module,
+    x: Tensor,
+    labels: Tensor,
+    targets: Tensor | None,
+    avoid: Tensor | None = None,
+):
     """Ascent direction for leaving ``labels``: ∇ cross-entropy (untargeted), or
     ∇(f_target − f_label) towards ``targets (B,)``, where a ``STRONGEST`` row aims at the other
-    class with the highest logit at ``x``; with the logits at ``x``."""
+    class with the highest logit at ``x`` (skipping the classes of ``avoid (B, A)``); with the
+    logits at ``x``."""
     if targets is None:
         return loss_gradient(model, x, labels)
     x = x.detach().requires_grad_(True)
     logits = model(x)
     rows = torch.arange(x.shape[0], device=x.device)
-    strongest = other_logits(logits.detach(), labels).argmax(dim=1)
+    others = other_logits(logits.detach(), labels)
+    if avoid is not None:
+        others = others.scatter(1, avoid, float("-inf"))
+    strongest = others.argmax(dim=1)
     targets = torch.where(targets == STRONGEST, strongest, targets)
     gap = logits[rows, targets] - logits[rows, labels]
     (gradient,) = torch.autograd.grad(gap.sum(), x)
@@ -73,6 +83,7 @@ def ddn_l2(
     targets: Tensor | None = None,
     init_radius: Tensor | None = None,
     init_delta: Tensor | None = None,
+    avoid: Tensor | None = None,
     gamma: float = 0.05,
     bounds: Bounds = (0.0, 1.0),
 ) -> Tensor:
@@ -86,6 +97,7 @@ def ddn_l2(
         init_radius: ``(B,)`` starting radius ε₀ (default: the first-order estimate, which costs
             one extra gradient per sample).
         init_delta: ``(B, ...)`` starting perturbation (default zero; restarts pass random ones).
+        avoid: ``(B, A)`` classes a ``STRONGEST`` row never aims at (other runs search them).
         gamma: multiplicative radius change per step (DDN's γ); across the boundary the radius
             also drops to the norm of the best point found, if that is smaller.
     Returns:
@@ -99,7 +111,7 @@ def ddn_l2(
     for step in range(steps):
         step_size = 0.01 + 0.99 * (1 + math.cos(math.pi * step / steps)) / 2  # cosine annealing
         x_adv = clamp_bounds(x + delta, bounds)
-        gradient, logits = target_gradient(model, x_adv, labels, targets)
+        gradient, logits = target_gradient(model, x_adv, labels, targets, avoid)
         is_adv = logit_margin(logits, labels) <= -tau
         norms = batch_norm_l2(x_adv - x)
         improved = is_adv & (norms < best_norm)

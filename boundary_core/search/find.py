@@ -171,7 +171,13 @@ def fast_search(
 
 
 def second_run(
-    model, origin: Origin, best: BoundaryResult, searched: Tensor, radius: Tensor, bounds, steps
+    model: nn.Module,
+    origin: Origin,
+    best: BoundaryResult,
+    searched: Tensor,
+    radius: Tensor,
+    bounds: Bounds,
+    steps: int,
 ) -> BoundaryResult:
     """One more free run for the images whose found distance is below ``SECOND_RUN_BELOW`` × the
     nearest first-order ``radius (B,)``: it aims at whichever class is strongest where it stands,

@@ -344,14 +344,21 @@ def test_the_second_run_finds_a_boundary_no_other_run_aims_at(monkeypatch):
 
 
 def test_the_second_run_waits_for_a_distance_below_its_trigger(monkeypatch):
-    """At distance 1 of a first-order radius 2 (ratio 0.5) the second run fires below 0.6 and
-    not below 0.4, and what it costs is counted only where it fires."""
-    x = torch.zeros(2, 2, dtype=torch.float64)
+    """At the origin the distance found is 0.5 × the nearest first-order radius, at (−0.5, 0) it is
+    0.8 × (class 1's boundary at x₀ = −1, radius 0.625): the second run fires on the first row
+    only, and each row is charged what it ran (a recorder counts the model's backward rows); with
+    the trigger at 0.4 it fires on neither."""
+    x = torch.tensor([[0.0, 0.0], [-0.5, 0.0]], dtype=torch.float64)
+    base = 4 + (FAST_TARGETS + FREE_RUNS) * LOW_DIMENSION_STEPS + NORMAL_STEPS
+    recorder = Recorder(CurvedAndHidden())
+    result = find_boundary(recorder, x, bounds=None, restarts=0)
+    assert result.gradient_evals.tolist() == [base + LOW_DIMENSION_STEPS, base]
+    assert int(result.gradient_evals.sum()) == recorder.backward_rows
+    assert result.label.tolist() == [4, 1] and abs(float(result.distance[1]) - 0.5) < 0.005
     monkeypatch.setattr(find, "SECOND_RUN_BELOW", 0.4)
     result = find_boundary(CurvedAndHidden(), x, bounds=None, restarts=0)
-    runs = FAST_TARGETS + FREE_RUNS
-    assert (result.gradient_evals == 4 + runs * LOW_DIMENSION_STEPS + NORMAL_STEPS).all()
-    assert result.label.tolist() != [4, 4]
+    assert result.gradient_evals.tolist() == [base, base]
+    assert result.label.tolist() != [4, 1]
 
 
 def test_strongest_target_skips_the_classes_to_avoid():

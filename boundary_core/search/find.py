@@ -144,20 +144,16 @@ def fast_search(
     target = aims.repeat_interleave(runs, dim=1).flatten()  # (B·T·runs,)
     radius = starts.clamp_min(1e-6).repeat_interleave(runs, dim=1).flatten()
     start = _starts(origin, radius, runs, seed)
-    rows_origin = origin.rows(owner)
-    with rows(model, owner):
-        adversarial = ddn_l2(
-            model,
-            rows_origin.x,
-            rows_origin.labels,
-            steps=steps,
-            tau=rows_origin.tau,
-            targets=target,
-            init_radius=radius,
-            init_delta=start,
-            bounds=bounds,
-        )
-        tightened = bisect_to_boundary(model, rows_origin, adversarial, bounds=bounds)
+    tightened = _ddn_rows(
+        model,
+        origin,
+        owner,
+        bounds,
+        steps=steps,
+        targets=target,
+        init_radius=radius,
+        init_delta=start,
+    )
     per_image = tightened.view(x.shape[0], columns * runs, *x.shape[1:])  # (B, T·runs, ...)
     distance = (per_image - x[:, None]).flatten(2).norm(dim=2)  # (B, T·runs), NaN: not found
     nearest = distance.nan_to_num(float("inf")).argmin(dim=1)
@@ -189,23 +185,28 @@ def second_run(
     again = (best.found & (best.distance < SECOND_RUN_BELOW * radius)).nonzero().squeeze(1)
     if again.numel() == 0:
         return best
-    subset = origin.rows(again)
-    with rows(model, again):
-        adversarial = ddn_l2(
-            model,
-            subset.x,
-            subset.labels,
-            steps=steps,
-            tau=subset.tau,
-            targets=torch.full_like(subset.labels, STRONGEST),
-            init_radius=SECOND_RUN_RADIUS * best.distance[again],
-            avoid=searched[again],
-            bounds=bounds,
-        )
-        tightened = bisect_to_boundary(model, subset, adversarial, bounds=bounds)
+    tightened = _ddn_rows(
+        model,
+        origin,
+        again,
+        bounds,
+        steps=steps,
+        targets=torch.full_like(again, STRONGEST),
+        init_radius=SECOND_RUN_RADIUS * best.distance[again],
+        avoid=searched[again],
+    )
     candidate = torch.full_like(origin.x, float("nan"))
     candidate[again] = tightened
     return closest(model, origin, best, candidate, "ddn-second")
+
+
+def _ddn_rows(model, origin: Origin, index: Tensor, bounds: Bounds, **ddn) -> Tensor:
+    """DDN (``ddn_l2`` with the ``ddn`` arguments) from the samples ``index (R,)`` of ``origin``,
+    each row charged to its sample, every result tightened by the segment search: ``(R, ...)``."""
+    subset = origin.rows(index)
+    with rows(model, index):
+        adversarial = ddn_l2(model, subset.x, subset.labels, tau=subset.tau, bounds=bounds, **ddn)
+        return bisect_to_boundary(model, subset, adversarial, bounds=bounds)
 
 
 def _method(column_run: int, runs: int, chosen: int) -> str:
